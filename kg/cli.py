@@ -1,0 +1,137 @@
+"""The `kg` command: a thin typer layer over the library. Each command is a few lines.
+
+Exit codes: 0 ok, 1 violations, 2 usage or input error, 3 internal error (a bug: please
+report it; set KG_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kg.errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, KgError
+
+app = typer.Typer(
+    name="kg",
+    help="A provenance-first knowledge graph of the US-China technology contest.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_INTERNAL = 3
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"kg: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turns library errors into one line on stderr and their exit code; never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except KgError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:  # a bug, not bad input
+            if os.environ.get("KG_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (set KG_DEBUG=1 for details)", EXIT_INTERNAL)
+
+    return wrapper
+
+
+def _paths(sources: Path | None = None):
+    from kg.paths import Paths
+
+    return Paths.from_env(sources=sources)
+
+
+@app.command()
+@handled
+def build(force: Annotated[bool, typer.Option("--force", help="Rebuild even if nothing changed.")] = False) -> None:
+    """Compile ontology + data into RDF (TriG, Turtle) and the embedded store, atomically."""
+    from kg.build import build as do_build
+
+    b = do_build(_paths(), force=force)
+    m = b.manifest
+    typer.echo(f"built {b.path}: {m['union_triples']} triples, {m['entities']} entities, {m['facts']} facts ({m['seconds']} s)")
+
+
+@app.command()
+@handled
+def validate(
+    sources: Annotated[
+        Path | None,
+        typer.Option("--sources", help="Folder with the source texts; quotes are checked against them. Env: KG_SOURCES_DIR."),
+    ] = None,
+) -> None:
+    """Check the data: SHACL shapes, quotes at their offsets, references, shared aliases."""
+    from kg.validate import validate as do_validate
+
+    report = do_validate(_paths(sources))
+    for line in report.violations:
+        typer.echo(line)
+    checked = f"{report.checked_quotes} quotes checked against {len(report.sources_with_text)} source texts"
+    if report.sources_without_text:
+        checked += f"; no text for {', '.join(report.sources_without_text)}"
+    if sources is None and report.checked_quotes == 0:
+        checked = "quotes not checked (no --sources given)"
+    if report.conforms:
+        typer.echo(f"conforms: SHACL ok, {checked}")
+        raise typer.Exit(EXIT_OK)
+    typer.echo(f"{len(report.violations)} violation(s); {checked}", err=True)
+    raise typer.Exit(EXIT_VIOLATIONS)
+
+
+@app.command()
+@handled
+def stats(fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text") -> None:
+    """Counts per class and per source, triples, and facts without evidence."""
+    from kg.build import ensure_built
+    from kg.stats import render, stats as do_stats
+
+    if fmt not in ("text", "json"):
+        _fail(f"--format must be text or json, not {fmt!r}", EXIT_INPUT)
+    s = do_stats(ensure_built(_paths()))
+    typer.echo(json.dumps(s, indent=2) if fmt == "json" else render(s))
+
+
+@app.command()
+@handled
+def shapes(
+    write: Annotated[bool, typer.Option("--write", help="Regenerate ontology/shapes.ttl from the ontology.")] = False,
+) -> None:
+    """Print (or --write) the SHACL shapes generated from the ontology."""
+    from kg.ontology import read_vocabulary
+    from kg.shapes import generate
+
+    p = _paths()
+    text = generate(read_vocabulary(p.ontology_files()))
+    if write:
+        p.shapes_file().write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {p.shapes_file()}")
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

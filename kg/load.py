@@ -1,0 +1,280 @@
+"""Loads data/ into records and rejects anything the ontology does not define.
+
+Every rejection is an InputError naming file:line (exit 2); nothing is written on error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+from kg import iri
+from kg.errors import InputError, Location
+from kg.model import Dataset, EntityRec, Evidence, FactRec, Literal, MentionRec, SourceRec
+from kg.ontology import XSD, Vocabulary
+from kg.paths import Paths
+from kg.yamlio import Node, load_yaml
+
+_DATE_FORMS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD + "date"),
+    (re.compile(r"^\d{4}-\d{2}$"), XSD + "gYearMonth"),
+    (re.compile(r"^\d{4}$"), XSD + "gYear"),
+)
+_NUMERIC = {XSD + "double", XSD + "decimal", XSD + "integer"}
+_ENTITY_TYPES_FORBIDDEN = {"Source", "Statement", "Mention"}
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Reader:
+    """Shared checks for one file: keys, required fields, locations."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def at(self, node: Any, key: str | None = None) -> Location:
+        line = None
+        if isinstance(node, Node):
+            line = node.key_lines.get(key, node.line) if key else node.line
+        elif hasattr(node, "line"):
+            line = node.line
+        return Location(self.path, line)
+
+    def mapping(self, node: Any, what: str, allowed: set[str], required: set[str]) -> Node:
+        if not isinstance(node, Node):
+            raise InputError(f"each {what} must be a mapping of fields", self.at(node))
+        for key in node:
+            if key not in allowed:
+                raise InputError(f"unknown field {key!r} in {what}{_suggest(key, sorted(allowed))}", self.at(node, key))
+        for key in sorted(required):
+            if node.get(key) in (None, ""):
+                raise InputError(f"{what} lacks required field {key!r}", self.at(node))
+        return node
+
+    def text(self, node: Node, key: str, what: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise InputError(f"{what} field {key!r} must be text", self.at(node, key))
+        return value
+
+    def sequence(self, node: Any, what: str) -> list:
+        if node is None:
+            return []
+        if not isinstance(node, list):
+            raise InputError(f"{what} must be a list", self.at(node))
+        return node
+
+
+def literal_for(value: Any, ranges: list[str], where: Location, what: str) -> Literal:
+    """Types a YAML scalar by the property's allowed datatypes."""
+    if isinstance(value, bool):
+        raise InputError(f"{what}: true/false is not a value of this property", where)
+    if isinstance(value, (dt.date, dt.datetime)):
+        value = value.isoformat()[:10]
+    if isinstance(value, int) and any(r == XSD + "gYear" for r in ranges) and not set(ranges) & _NUMERIC:
+        value = str(value)
+    if isinstance(value, str):
+        for pattern, datatype in _DATE_FORMS:
+            if datatype in ranges and pattern.match(value):
+                try:
+                    if datatype == XSD + "date":
+                        dt.date.fromisoformat(value)
+                    elif datatype == XSD + "gYearMonth" and not 1 <= int(value[5:7]) <= 12:
+                        raise ValueError
+                except ValueError:
+                    raise InputError(f"{what}: {value!r} is not a real date", where) from None
+                return Literal(value, datatype)
+        if XSD + "string" in ranges:
+            return Literal(value, XSD + "string")
+        wanted = ", ".join(r.rsplit("#", 1)[-1] for r in ranges)
+        raise InputError(f"{what}: {value!r} is not a valid {wanted}", where)
+    if isinstance(value, (int, float)):
+        if XSD + "double" in ranges:
+            return Literal(repr(float(value)).replace("e+", "E").replace("e", "E"), XSD + "double")
+        if XSD + "decimal" in ranges:
+            return Literal(_decimal(value), XSD + "decimal")
+        if XSD + "integer" in ranges and float(value).is_integer():
+            return Literal(str(int(value)), XSD + "integer")
+    wanted = ", ".join(r.rsplit("#", 1)[-1] for r in ranges) or "no datatype"
+    raise InputError(f"{what}: {value!r} is not a valid {wanted}", where)
+
+
+def _decimal(value: int | float) -> str:
+    if isinstance(value, int):
+        return str(value)
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _values(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _load_sources(path: Path, data: Dataset) -> None:
+    r = _Reader(path)
+    root = load_yaml(path)
+    for node in r.sequence(root, "sources.yaml"):
+        r.mapping(node, "source", {"id", "file", "title", "publisher", "date", "url", "sha256", "description"}, {"id", "file", "sha256"})
+        sid = str(node["id"])
+        if not iri.SOURCE_ID_RE.match(sid):
+            raise InputError(f"source id {sid!r} may hold only letters, digits, '_', '.', '-'", r.at(node, "id"))
+        if sid in data.sources:
+            raise InputError(f"duplicate source id {sid!r} (first at {data.sources[sid].where})", r.at(node, "id"))
+        sha = str(node["sha256"]).lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise InputError("sha256 must be 64 hex digits", r.at(node, "sha256"))
+        date = node.get("date")
+        data.sources[sid] = SourceRec(
+            id=sid,
+            file=str(node["file"]),
+            title=r.text(node, "title", "source"),
+            publisher=r.text(node, "publisher", "source"),
+            date=literal_for(date, [XSD + "date", XSD + "gYearMonth", XSD + "gYear"], r.at(node, "date"), "date")
+            if date is not None
+            else None,
+            url=r.text(node, "url", "source"),
+            sha256=sha,
+            description=r.text(node, "description", "source"),
+            where=r.at(node),
+        )
+
+
+def _load_entities(path: Path, data: Dataset, vocab: Vocabulary) -> None:
+    r = _Reader(path)
+    classes = sorted(c for c in vocab.classes if c not in _ENTITY_TYPES_FORBIDDEN)
+    for node in r.sequence(load_yaml(path), path.name):
+        r.mapping(node, "entity", {"id", "type", "label", "aliases", "description", "broader", "sameAs"}, {"id", "type", "label"})
+        eid = str(node["id"])
+        if not iri.SLUG_RE.match(eid):
+            raise InputError(f"entity id {eid!r} is not a slug (lowercase ascii, digits, single hyphens)", r.at(node, "id"))
+        if eid in data.entities:
+            raise InputError(f"duplicate entity id {eid!r} (first at {data.entities[eid].where})", r.at(node, "id"))
+        types = [str(t) for t in _values(node["type"])]
+        for t in types:
+            if t not in classes:
+                raise InputError(f"unknown type {t!r}{_suggest(t, classes)}", r.at(node, "type"))
+        aliases = [str(a) for a in r.sequence(node.get("aliases"), "aliases")]
+        broader = [str(b) for b in r.sequence(node.get("broader"), "broader")]
+        if broader and not any(vocab.is_a(t, c) for t in types for c in ("Technology", "Industry", "Concept")):
+            raise InputError("'broader' is only for Technology, Industry or Concept entities", r.at(node, "broader"))
+        data.entities[eid] = EntityRec(
+            id=eid,
+            types=types,
+            label=str(node["label"]),
+            aliases=aliases,
+            description=r.text(node, "description", "entity"),
+            broader=broader,
+            where=r.at(node),
+            same_as=[str(s) for s in r.sequence(node.get("sameAs"), "sameAs")],
+        )
+
+
+def _evidence(r: _Reader, node: Node, source: str, what: str) -> Evidence:
+    quote = node.get("quote")
+    if not isinstance(quote, str) or not quote.strip():
+        raise InputError(f"{what} lacks its evidence quote", r.at(node))
+    for key in ("start", "end"):
+        if not isinstance(node.get(key), int) or isinstance(node.get(key), bool) or node[key] < 0:
+            raise InputError(f"{what} needs '{key}' as a character offset (a whole number >= 0)", r.at(node, key))
+    if node["end"] - node["start"] != len(quote):
+        raise InputError(
+            f"{what}: offsets {node['start']}..{node['end']} span {node['end'] - node['start']} characters "
+            f"but the quote has {len(quote)}",
+            r.at(node, "end"),
+        )
+    return Evidence(source, quote, node["start"], node["end"], r.at(node))
+
+
+def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
+    r = _Reader(path)
+    root = r.mapping(load_yaml(path), "facts file", {"source", "mentions", "facts"}, {"source"})
+    sid = str(root["source"])
+    if sid not in data.sources:
+        raise InputError(f"unknown source {sid!r}{_suggest(sid, sorted(data.sources))}", r.at(root, "source"))
+    for node in r.sequence(root.get("mentions"), "mentions"):
+        r.mapping(node, "mention", {"entity", "quote", "start", "end", "note"}, {"entity", "quote"})
+        data.mentions.append(MentionRec(str(node["entity"]), _evidence(r, node, sid, "mention")))
+    props = sorted(p for p, d in vocab.properties.items() if not d.qualifier)
+    qualifiers = sorted(p for p, d in vocab.properties.items() if d.qualifier)
+    for node in r.sequence(root.get("facts"), "facts"):
+        r.mapping(
+            node,
+            "fact",
+            {"subject", "predicate", "object", "value", "qualifiers", "quote", "start", "end", "note"},
+            {"subject", "predicate", "quote"},
+        )
+        pred = str(node["predicate"])
+        prop = vocab.properties.get(pred)
+        if prop is None or prop.qualifier:
+            raise InputError(f"unknown predicate {pred!r}{_suggest(pred, props)}", r.at(node, "predicate"))
+        obj, value = None, None
+        if prop.kind == "object":
+            if node.get("object") is None or "value" in node:
+                raise InputError(f"{pred!r} relates two entities: give 'object' (an entity id), not 'value'", r.at(node, "predicate"))
+            obj = str(node["object"])
+        else:
+            if node.get("value") is None or "object" in node:
+                raise InputError(f"{pred!r} takes a 'value', not an 'object'", r.at(node, "predicate"))
+            value = [literal_for(v, prop.ranges, r.at(node, "value"), pred) for v in _values(node["value"])]
+        quals: dict[str, list[Literal]] = {}
+        qnode = node.get("qualifiers")
+        if qnode is not None:
+            if not isinstance(qnode, Node):
+                raise InputError("qualifiers must be a mapping", r.at(node, "qualifiers"))
+            for key, raw in qnode.items():
+                qprop = vocab.properties.get(key)
+                if qprop is None or not qprop.qualifier:
+                    raise InputError(f"unknown qualifier {key!r}{_suggest(key, qualifiers)}", r.at(qnode, key))
+                quals[key] = [literal_for(v, qprop.ranges, r.at(qnode, key), key) for v in _values(raw)]
+        data.facts.append(
+            FactRec(
+                subject=str(node["subject"]),
+                predicate=pred,
+                object=obj,
+                value=value,
+                qualifiers=quals,
+                evidence=_evidence(r, node, sid, "fact"),
+                note=r.text(node, "note", "fact"),
+            )
+        )
+
+
+def _check_references(data: Dataset) -> None:
+    known = sorted(data.entities)
+
+    def need(eid: str, where: Location, role: str) -> None:
+        if eid not in data.entities:
+            raise InputError(f"{role} {eid!r} is not a known entity id{_suggest(eid, known)}", where)
+
+    for ent in data.entities.values():
+        for b in ent.broader:
+            need(b, ent.where, "broader")
+    for m in data.mentions:
+        need(m.entity, m.evidence.where, "mention of")
+    for f in data.facts:
+        need(f.subject, f.evidence.where, "subject")
+        if f.object is not None:
+            need(f.object, f.evidence.where, "object")
+
+
+def load_dataset(paths: Paths, vocab: Vocabulary) -> Dataset:
+    """All curated data, checked against the ontology; raises InputError on the first problem."""
+    data = Dataset()
+    sources = paths.data / "sources.yaml"
+    if not sources.is_file():
+        raise InputError("missing sources.yaml", Location(sources))
+    _load_sources(sources, data)
+    for path in sorted((paths.data / "entities").glob("*.yaml")):
+        _load_entities(path, data, vocab)
+    for path in sorted((paths.data / "facts").glob("*.yaml")):
+        _load_facts(path, data, vocab)
+    _check_references(data)
+    return data
