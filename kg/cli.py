@@ -55,7 +55,16 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _quiet_libraries() -> None:
+    """rdflib logs warnings to stderr; kg reports problems itself, in one line each."""
+    import logging
+
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
+    logging.getLogger("pyshacl").setLevel(logging.ERROR)
+
+
 def _paths(sources: Path | None = None):
+    _quiet_libraries()
     from kg.paths import Paths
 
     return Paths.from_env(sources=sources)
@@ -103,7 +112,8 @@ def validate(
 def stats(fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text") -> None:
     """Counts per class and per source, triples, and facts without evidence."""
     from kg.build import ensure_built
-    from kg.stats import render, stats as do_stats
+    from kg.stats import render
+    from kg.stats import stats as do_stats
 
     if fmt not in ("text", "json"):
         _fail(f"--format must be text or json, not {fmt!r}", EXIT_INPUT)

@@ -28,14 +28,18 @@ SCHEMES = {"Technology": "technologies", "Industry": "industries", "Concept": "c
 
 def compile_dataset(data: Dataset, vocab: Vocabulary, ontology_graph):
     """Returns (rdflib.Dataset, origins: IRI string -> Location)."""
-    from rdflib import RDF, RDFS, Dataset as RDFDataset, Literal as L, Namespace, URIRef
+    from rdflib import RDF, RDFS, Namespace, URIRef
+    from rdflib import Dataset as RDFDataset
+    from rdflib import Literal as L
+    from rdflib.namespace import ClosedNamespace
 
     SKOS = Namespace(NS["skos"])
     SCHEMA = Namespace(NS["schema"])
     PROV = Namespace(NS["prov"])
     DCT = Namespace(NS["dct"])
     OWL = Namespace(NS["owl"])
-    KGO = Namespace(iri.ONTOLOGY)
+    # Closed over the ontology's own terms: a misspelt term raises instead of minting an IRI.
+    KGO = ClosedNamespace(iri.ONTOLOGY, sorted([*vocab.classes, *vocab.properties]))
 
     def lit(v: Literal) -> L:
         return L(v.lexical, datatype=URIRef(v.datatype))

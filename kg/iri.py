@@ -61,4 +61,4 @@ def mention(source_id: str, entity_id: str, start: int) -> str:
 
 def local_id(iri: str) -> str | None:
     """The entity id of a kg entity IRI, else None."""
-    return iri[len(ENTITY):] if iri.startswith(ENTITY) else None
+    return iri[len(ENTITY) :] if iri.startswith(ENTITY) else None

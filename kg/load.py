@@ -174,6 +174,7 @@ def _load_entities(path: Path, data: Dataset, vocab: Vocabulary) -> None:
             broader=broader,
             where=r.at(node),
             same_as=[str(s) for s in r.sequence(node.get("sameAs"), "sameAs")],
+            key_where={k: r.at(node, k) for k in node},
         )
 
 
@@ -186,8 +187,7 @@ def _evidence(r: _Reader, node: Node, source: str, what: str) -> Evidence:
             raise InputError(f"{what} needs '{key}' as a character offset (a whole number >= 0)", r.at(node, key))
     if node["end"] - node["start"] != len(quote):
         raise InputError(
-            f"{what}: offsets {node['start']}..{node['end']} span {node['end'] - node['start']} characters "
-            f"but the quote has {len(quote)}",
+            f"{what}: offsets {node['start']}..{node['end']} span {node['end'] - node['start']} characters but the quote has {len(quote)}",
             r.at(node, "end"),
         )
     return Evidence(source, quote, node["start"], node["end"], r.at(node))
@@ -218,11 +218,13 @@ def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
         obj, value = None, None
         if prop.kind == "object":
             if node.get("object") is None or "value" in node:
-                raise InputError(f"{pred!r} relates two entities: give 'object' (an entity id), not 'value'", r.at(node, "predicate"))
+                key = "value" if "value" in node else "predicate"
+                raise InputError(f"{pred!r} relates two entities: give 'object' (an entity id), not 'value'", r.at(node, key))
             obj = str(node["object"])
         else:
             if node.get("value") is None or "object" in node:
-                raise InputError(f"{pred!r} takes a 'value', not an 'object'", r.at(node, "predicate"))
+                key = "object" if "object" in node else "predicate"
+                raise InputError(f"{pred!r} takes a 'value', not an 'object'", r.at(node, key))
             value = [literal_for(v, prop.ranges, r.at(node, "value"), pred) for v in _values(node["value"])]
         quals: dict[str, list[Literal]] = {}
         qnode = node.get("qualifiers")
@@ -243,6 +245,7 @@ def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
                 qualifiers=quals,
                 evidence=_evidence(r, node, sid, "fact"),
                 note=r.text(node, "note", "fact"),
+                key_where={k: r.at(node, k) for k in node},
             )
         )
 
@@ -256,13 +259,13 @@ def _check_references(data: Dataset) -> None:
 
     for ent in data.entities.values():
         for b in ent.broader:
-            need(b, ent.where, "broader")
+            need(b, ent.key_where.get("broader", ent.where), "broader")
     for m in data.mentions:
         need(m.entity, m.evidence.where, "mention of")
     for f in data.facts:
-        need(f.subject, f.evidence.where, "subject")
+        need(f.subject, f.key_where.get("subject", f.evidence.where), "subject")
         if f.object is not None:
-            need(f.object, f.evidence.where, "object")
+            need(f.object, f.key_where.get("object", f.evidence.where), "object")
 
 
 def load_dataset(paths: Paths, vocab: Vocabulary) -> Dataset:

@@ -46,6 +46,7 @@ class EntityRec:
     broader: list[str]
     where: Location
     same_as: list[str] = field(default_factory=list)
+    key_where: dict[str, Location] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class FactRec:
     qualifiers: dict[str, list[Literal]]
     evidence: Evidence
     note: str | None = None
+    key_where: dict[str, Location] = field(default_factory=dict)
 
 
 @dataclass

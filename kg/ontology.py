@@ -49,7 +49,7 @@ class Vocabulary:
             while todo:
                 for sup in self.class_supers.get(todo.pop(), []):
                     if sup.startswith(iri.ONTOLOGY):
-                        local = sup[len(iri.ONTOLOGY):]
+                        local = sup[len(iri.ONTOLOGY) :]
                         if local not in seen:
                             seen.add(local)
                             todo.append(local)
@@ -90,7 +90,9 @@ def read_vocabulary(files: list[Path]) -> Vocabulary:
 
 
 def vocabulary_from_graph(graph) -> Vocabulary:
-    from rdflib import RDF, RDFS as R, OWL as O, URIRef
+    from rdflib import OWL as O
+    from rdflib import RDF, URIRef
+    from rdflib import RDFS as R
 
     kgo = iri.ONTOLOGY
     range_p = URIRef(kgo + "range")
@@ -99,7 +101,7 @@ def vocabulary_from_graph(graph) -> Vocabulary:
 
     def local(node) -> str | None:
         s = str(node)
-        return s[len(kgo):] if s.startswith(kgo) else None
+        return s[len(kgo) :] if s.startswith(kgo) else None
 
     classes: dict[str, str] = {}
     supers: dict[str, list[str]] = {}

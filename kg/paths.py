@@ -44,7 +44,7 @@ class Paths:
     sources: Path | None = None
 
     @classmethod
-    def from_env(cls, sources: Path | None = None) -> "Paths":
+    def from_env(cls, sources: Path | None = None) -> Paths:
         env = os.environ
         root = _checkout_root()
         if "KG_HOME" in env:

@@ -77,7 +77,7 @@ kgsh:{name} a sh:NodeShape ; sh:targetClass kgo:{name} ;
 
 def _value_constraint(ranges: list[str], kind: str) -> str:
     if kind == "datatype":
-        dts = [f"[ sh:datatype xsd:{r[len(XSD):]} ]" for r in ranges if r.startswith(XSD)]
+        dts = [f"[ sh:datatype xsd:{r[len(XSD) :]} ]" for r in ranges if r.startswith(XSD)]
         if len(dts) == 1:
             return dts[0][2:-2]
         return f"sh:or ( {' '.join(dts)} )" if dts else ""

@@ -40,13 +40,11 @@ def stats(build: Build) -> dict:
 
     store = pyoxigraph.Store.read_only(str(build.store))
     per_class = {
-        _local(row["class"].value): _int(row["n"])
-        for row in store.query(_PER_CLASS)
-        if row["class"].value.startswith(iri.ONTOLOGY)
+        _local(row["class"].value): _int(row["n"]) for row in store.query(_PER_CLASS) if row["class"].value.startswith(iri.ONTOLOGY)
     }
     per_source = {}
     for row in store.query(_PER_SOURCE):
-        sid = row["src"].value[len(iri.SOURCE):]
+        sid = row["src"].value[len(iri.SOURCE) :]
         triples = _int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{row['src'].value}> {{ ?s ?p ?o }} }}")))["n"])
         per_source[sid] = {
             "facts": _int(row["facts"]),

@@ -78,7 +78,7 @@ def _short(node) -> str:
     s = str(node)
     for base, prefix in ((ENTITY, ""), (ONTOLOGY, "kgo:")):
         if s.startswith(base):
-            return prefix + s[len(base):]
+            return prefix + s[len(base) :]
     return s
 
 
