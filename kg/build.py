@@ -21,7 +21,7 @@ from kg import __version__
 from kg.errors import InputError, Location
 from kg.paths import Paths
 
-_CODE_FILES = ("iri.py", "load.py", "compile.py", "infer.py", "build.py", "ontology.py", "model.py", "yamlio.py")
+_CODE_FILES = ("iri.py", "load.py", "compile.py", "infer.py", "build.py", "ontology.py", "model.py", "yamlio.py", "lexicon.py")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,10 @@ class Build:
     @property
     def store(self) -> Path:
         return self.path / "store"
+
+    @property
+    def lexicon(self) -> Path:
+        return self.path / "lexicon.json"
 
 
 def fingerprint(paths: Paths) -> str:
@@ -90,7 +94,7 @@ def build(paths: Paths, *, force: bool = False) -> Build:
     if cur is not None and not force and cur.manifest.get("fingerprint") == fp:
         return cur
     started = time.perf_counter()
-    ds, data, _vocab, _origins = compile_all(paths)
+    ds, data, vocab, _origins = compile_all(paths)
     paths.home.mkdir(parents=True, exist_ok=True)
     gen = Path(tempfile.mkdtemp(prefix="gen-", dir=paths.home))
     try:
@@ -98,6 +102,9 @@ def build(paths: Paths, *, force: bool = False) -> Build:
         union = _union(ds)
         union.serialize(gen / "graph.ttl", format="turtle")
         _write_store(gen / "graph.trig", gen / "store")
+        from kg.lexicon import make_lexicon
+
+        (gen / "lexicon.json").write_text(json.dumps(make_lexicon(data, vocab), ensure_ascii=False), encoding="utf-8")
         manifest = {
             "fingerprint": fp,
             "kg_version": __version__,

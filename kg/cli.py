@@ -139,6 +139,148 @@ def shapes(
         sys.stdout.write(text)
 
 
+Fmt = Annotated[str, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _graph():
+    from kg.graph import KnowledgeGraph
+
+    return KnowledgeGraph.open(_paths())
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        _fail(f"--format must be one of {', '.join(allowed)}, not {fmt!r}", EXIT_INPUT)
+
+
+@app.command()
+@handled
+def ask(
+    question: Annotated[str, typer.Argument(help="A question in plain English.")],
+    fmt: Fmt = "text",
+    explain: Annotated[bool, typer.Option("--explain", help="Print the SPARQL that answered.")] = False,
+) -> None:
+    """Answer a plain-English question from the graph, with evidence (no LLM, no network)."""
+    from kg.render import render_answer
+
+    _check_format(fmt, ("text", "json"))
+    answer = _graph().ask(question)
+    if fmt == "json":
+        typer.echo(json.dumps(answer.as_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_answer(answer, explain=explain))
+
+
+@app.command()
+@handled
+def show(name: Annotated[str, typer.Argument(help="Entity name, alias or id.")], fmt: Fmt = "text") -> None:
+    """An entity card: types, description, aliases, every fact in and out with its evidence."""
+    from kg.show import render
+
+    _check_format(fmt, ("text", "json"))
+    c = _graph().show(name)
+    typer.echo(json.dumps(c, indent=2, ensure_ascii=False) if fmt == "json" else render(c))
+
+
+@app.command()
+@handled
+def search(
+    text: Annotated[str, typer.Argument(help="Text to look for in labels and aliases.")],
+    type_: Annotated[str | None, typer.Option("--type", "-t", help="Comma-separated classes, e.g. Person,Company.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500)] = 10,
+    fmt: Fmt = "text",
+) -> None:
+    """Ranked fuzzy search over labels and aliases."""
+    _check_format(fmt, ("text", "json"))
+    hits = _graph().search(text, types=type_.split(",") if type_ else None, limit=limit)
+    if fmt == "json":
+        typer.echo(json.dumps(hits, indent=2, ensure_ascii=False))
+    elif not hits:
+        typer.echo("No matches")
+    else:
+        for h in hits:
+            via = f"  (as {h['matched']!r})" if h["matched"] != h["label"] else ""
+            typer.echo(f"{h['score']:5.1f}  {h['label']}  [{', '.join(h['types'])}]{via}")
+
+
+@app.command()
+@handled
+def path(
+    a: Annotated[str, typer.Argument(help="From this entity.")],
+    b: Annotated[str, typer.Argument(help="To this entity.")],
+    fmt: Fmt = "text",
+) -> None:
+    """The shortest chain of facts between two entities."""
+    from kg.nav import shortest_path
+
+    _check_format(fmt, ("text", "json"))
+    g = _graph()
+    p = shortest_path(g, g.link(a), g.link(b))
+    if p is None:
+        typer.echo("No path")
+        return
+    if fmt == "json":
+        typer.echo(json.dumps({"chain": p.chain, "edges": p.edges}, indent=2, ensure_ascii=False))
+        return
+    typer.echo(" ".join(p.chain))
+    for e in p.edges:
+        for ev in e["evidence"][:1]:
+            typer.echo(f"    “{ev['quote']}” [{ev['source']} {ev['start']}-{ev['end']}]")
+
+
+@app.command()
+@handled
+def neighbors(
+    name: Annotated[str, typer.Argument(help="Entity name, alias or id.")],
+    depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=4)] = 1,
+    fmt: Fmt = "text",
+) -> None:
+    """Every fact within N hops of an entity."""
+    from kg.nav import neighbors as near
+
+    _check_format(fmt, ("text", "json"))
+    g = _graph()
+    edges = near(g, g.link(name), depth)
+    if fmt == "json":
+        typer.echo(json.dumps(edges, indent=2, ensure_ascii=False))
+        return
+    for e in edges:
+        typer.echo(f"[{e['distance']}] {e['text']}")
+    if not edges:
+        typer.echo("No neighbours")
+
+
+@app.command()
+@handled
+def query(
+    sparql: Annotated[str | None, typer.Argument(help="SPARQL text, @file.rq, or - for stdin.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Run a named query from queries/.")] = None,
+    fmt: Fmt = "table",
+    list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+) -> None:
+    """Run SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE) over the graph. SERVICE, LOAD and FROM are refused."""
+    from kg.query import read_query_arg, serialize, table
+
+    p = _paths()
+    if list_:
+        from kg.queries import named_queries
+
+        for q in named_queries(p.queries):
+            typer.echo(f"{q['name']:<32} {q['title']}")
+        return
+    stdin_text = None
+    if (sparql in (None, "-")) and not name and not sys.stdin.isatty():
+        stdin_text = sys.stdin.read()
+    text = read_query_arg(sparql, stdin_text, p.queries, name)
+    g = _graph()
+    result = g.query(text)
+    if fmt == "table":
+        typer.echo(table(result, g))
+    else:
+        sys.stdout.buffer.write(serialize(result, fmt))
+        sys.stdout.flush()
+
+
 def main() -> None:
     app()
 

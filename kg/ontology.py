@@ -32,6 +32,10 @@ class Property:
     inverse: str | None = None
     symmetric: bool = False
     supers: list[str] = field(default_factory=list)  # full IRIs
+    ask_inverse: bool = False
+    verb: str | None = None
+    nouns: list[str] = field(default_factory=list)
+    nouns_inverse: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Vocabulary:
     classes: dict[str, str]  # local name -> label
     class_supers: dict[str, list[str]]  # local name -> direct super IRIs
     properties: dict[str, Property]
+    class_words: dict[str, list[str]] = field(default_factory=dict)  # local name -> kgo:askPhrase
 
     @cached_property
     def class_ancestors(self) -> dict[str, set[str]]:
@@ -98,12 +103,15 @@ def vocabulary_from_graph(graph) -> Vocabulary:
     range_p = URIRef(kgo + "range")
     ask_p = URIRef(kgo + "askPhrase")
     qual_p = URIRef(kgo + "qualifier")
+    inv_p, verb_p = URIRef(kgo + "askInverse"), URIRef(kgo + "verb")
+    noun_p, noun_inv_p = URIRef(kgo + "askNoun"), URIRef(kgo + "askNounInverse")
 
     def local(node) -> str | None:
         s = str(node)
         return s[len(kgo) :] if s.startswith(kgo) else None
 
     classes: dict[str, str] = {}
+    words: dict[str, list[str]] = {}
     supers: dict[str, list[str]] = {}
     for c in graph.subjects(RDF.type, O.Class):
         name = local(c)
@@ -111,6 +119,7 @@ def vocabulary_from_graph(graph) -> Vocabulary:
             continue
         classes[name] = str(graph.value(c, R.label) or name)
         supers[name] = sorted(str(s) for s in graph.objects(c, R.subClassOf))
+        words[name] = sorted(str(w) for w in graph.objects(c, ask_p))
 
     props: dict[str, Property] = {}
     for kind, cls in (("object", O.ObjectProperty), ("datatype", O.DatatypeProperty)):
@@ -135,9 +144,13 @@ def vocabulary_from_graph(graph) -> Vocabulary:
                 inverse=local(inv) if inv is not None else None,
                 symmetric=(p, RDF.type, O.SymmetricProperty) in graph,
                 supers=sorted(str(s) for s in graph.objects(p, R.subPropertyOf)),
+                ask_inverse=bool(graph.value(p, inv_p)),
+                verb=str(graph.value(p, verb_p)) if graph.value(p, verb_p) is not None else None,
+                nouns=sorted(str(n) for n in graph.objects(p, noun_p)),
+                nouns_inverse=sorted(str(n) for n in graph.objects(p, noun_inv_p)),
             )
     # owl:inverseOf is symmetric in meaning; record it on both sides.
     for p in list(props.values()):
         if p.inverse and p.inverse in props and not props[p.inverse].inverse:
             props[p.inverse].inverse = p.name
-    return Vocabulary(classes=classes, class_supers=supers, properties=props)
+    return Vocabulary(classes=classes, class_supers=supers, properties=props, class_words=words)

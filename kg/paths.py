@@ -6,6 +6,7 @@ Never the current directory: a user runs `kg` from anywhere. Settings (environme
   KG_HOME          build output (default: <checkout>/build in a source checkout,
                    else $XDG_CACHE_HOME/kg or ~/.cache/kg)
   KG_SOURCES_DIR   folder with the source texts, for `kg validate` (or --sources)
+  KG_QUERIES_DIR   named SPARQL queries (default: the checkout's or package's queries/)
 Defaults: the checkout's top-level ontology/ and data/ when kg runs from a source tree,
 else the copies shipped inside the installed package (kg/_resources/).
 """
@@ -42,6 +43,7 @@ class Paths:
     ontology: Path
     home: Path
     sources: Path | None = None
+    queries: Path | None = None
 
     @classmethod
     def from_env(cls, sources: Path | None = None) -> Paths:
@@ -59,6 +61,7 @@ class Paths:
             ontology=Path(env.get("KG_ONTOLOGY_DIR") or _default("ontology")),
             home=home,
             sources=src,
+            queries=Path(env.get("KG_QUERIES_DIR") or _default("queries")),
         )
 
     def ontology_files(self) -> list[Path]:

@@ -1,0 +1,130 @@
+"""KnowledgeGraph: the library entry point for notebooks and the CLI.
+
+    from kg import KnowledgeGraph
+    g = KnowledgeGraph.open()
+    g.ask("who attended the Great Hall meeting")
+    g.query("SELECT ...")
+    g.show("Jack Ma")
+
+Opens the build's Oxigraph store read-only (tens of milliseconds) and the lexicon JSON; rebuilds
+first when the data changed. Imports nothing heavy: no rdflib, networkx or pyshacl here.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+from kg import iri
+from kg.errors import KgError
+
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "https://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dct": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "kgo": iri.ONTOLOGY,
+    "kgr": iri.ENTITY,
+    "kgs": iri.SOURCE,
+}
+
+
+class UnknownName(KgError):
+    """A name that links to no entity; carries suggestions. Exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        super().__init__(f"no entity named {name!r}{hint}")
+        self.name = name
+        self.suggestions = suggestions
+
+
+class KnowledgeGraph:
+    """A built graph: the store, the lexicon, and the operations over them."""
+
+    def __init__(self, store_path: Path, lexicon_path: Path) -> None:
+        import pyoxigraph
+
+        self.store = pyoxigraph.Store.read_only(str(store_path))
+        self.lexicon = json.loads(lexicon_path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def open(cls, paths=None) -> KnowledgeGraph:
+        """The current build, rebuilt first if the data or ontology changed."""
+        from kg.build import ensure_built
+        from kg.paths import Paths
+
+        build = ensure_built(paths or Paths.from_env())
+        return cls(build.store, build.lexicon)
+
+    @cached_property
+    def index(self):
+        from kg.linking import EntityIndex
+
+        return EntityIndex(self.lexicon["entities"])
+
+    def entity(self, iri_: str) -> dict:
+        return self.lexicon["entities"][iri_]
+
+    def label(self, term: str) -> str:
+        e = self.lexicon["entities"].get(term)
+        if e:
+            return e["label"]
+        if term.startswith(iri.ONTOLOGY):
+            local = term[len(iri.ONTOLOGY) :]
+            p = self.lexicon["properties"].get(local) or self.lexicon["classes"].get(local)
+            return p["label"] if p else local
+        if term.startswith(iri.SOURCE):
+            return term[len(iri.SOURCE) :]
+        return term
+
+    def link(self, name: str, types: set[str] | None = None) -> str:
+        """The entity a name denotes: exact label/alias, else a confident fuzzy match, else UnknownName."""
+        from kg.linking import FUZZY_ACCEPT
+        from kg.text import compact
+
+        key = compact(name)
+        if key in self.index.by_key:
+            return self.index.by_key[key]
+        best = self.index.suggest(name, limit=3, types=types)
+        if best and best[0].score >= FUZZY_ACCEPT and (len(best) == 1 or best[0].score - best[1].score >= 3):
+            return best[0].iri
+        raise UnknownName(name, [s.label for s in best])
+
+    def select(self, sparql: str, bindings: dict | None = None) -> list[dict]:
+        """SELECT with values bound (never spliced into the text); rows as {var: term}."""
+        import pyoxigraph as ox
+
+        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        rows = self.store.query(sparql, use_default_graph_as_union=True, substitutions=subs, prefixes=PREFIXES)
+        names = [v.value for v in rows.variables]
+        return [{n: r[n] for n in names if r[n] is not None} for r in rows]
+
+    def ask(self, question: str):
+        from kg.ask import ask
+
+        return ask(self, question)
+
+    def show(self, name: str):
+        from kg.show import card
+
+        return card(self, self.link(name))
+
+    def search(self, text: str, types: list[str] | None = None, limit: int = 10):
+        from kg.search import search
+
+        return search(self, text, types=types, limit=limit)
+
+    def query(self, sparql: str):
+        from kg.query import run_query
+
+        return run_query(self, sparql)

@@ -1,0 +1,90 @@
+"""Paths and neighbourhoods over the entity graph, with networkx (imported only here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.graph import KnowledgeGraph
+
+_EDGES = """SELECT * WHERE {
+  ?st a kgo:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+      kgo:evidence ?quote ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
+  FILTER(isIRI(?o) && STRSTARTS(STR(?o), "https://w3id.org/kg-tc/id/"))
+}"""
+
+_GRAPHS: dict[int, object] = {}
+
+
+def entity_graph(g: KnowledgeGraph):
+    """MultiDiGraph: nodes are entity IRIs, one edge per asserted fact (key = property)."""
+    import networkx as nx
+
+    key = id(g)
+    if key not in _GRAPHS:
+        G = nx.MultiDiGraph()
+        for iri, e in g.lexicon["entities"].items():
+            G.add_node(iri, label=e["label"], types=e["types"])
+        for r in g.select(_EDGES):
+            s, o, p = r["s"].value, r["o"].value, r["p"].value.rsplit("#", 1)[-1]
+            ev = {"source": r["src"].value.rsplit("/", 1)[-1], "quote": r["quote"].value,
+                  "start": int(r["start"].value), "end": int(r["end"].value)}  # fmt: skip
+            if G.has_edge(s, o, key=p):
+                G.edges[s, o, p]["evidence"].append(ev)
+            else:
+                G.add_edge(s, o, key=p, property=p, evidence=[ev])
+        _GRAPHS[key] = G
+    return _GRAPHS[key]
+
+
+@dataclass
+class Path:
+    chain: list[str]  # printable pieces: label, arrow, label, ...
+    edges: list[dict]
+    nodes: list[str]
+
+
+def _arrow(g: KnowledgeGraph, s: str, p: str, o: str, walking_from: str) -> str:
+    prop = g.lexicon["properties"].get(p, {})
+    if prop.get("inverse_voice"):  # printed object-first: "Jack Ma -attended-> meeting"
+        left, text = o, prop.get("verb") or prop.get("label", p)
+    else:
+        left, text = s, prop.get("label", p)
+    return f"-{text}->" if walking_from == left else f"<-{text}-"
+
+
+def shortest_path(g: KnowledgeGraph, a: str, b: str) -> Path | None:
+    import networkx as nx
+
+    G = entity_graph(g)
+    try:
+        nodes = nx.shortest_path(G.to_undirected(as_view=True), a, b)
+    except nx.NetworkXNoPath:
+        return None
+    chain = [g.label(nodes[0])]
+    edges = []
+    for u, v in zip(nodes, nodes[1:], strict=False):
+        if G.has_edge(u, v):
+            p, data = next(iter(G.get_edge_data(u, v).items()))
+            s, o = u, v
+        else:
+            p, data = next(iter(G.get_edge_data(v, u).items()))
+            s, o = v, u
+        chain += [_arrow(g, s, p, o, u), g.label(v)]
+        edges.append({"subject": s, "property": p, "object": o, "evidence": data["evidence"]})
+    return Path(chain, edges, nodes)
+
+
+def neighbors(g: KnowledgeGraph, x: str, depth: int = 1) -> list[dict]:
+    """Every fact within `depth` hops of x, as printable edges with evidence."""
+    import networkx as nx
+
+    G = entity_graph(g)
+    near = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), x, cutoff=depth)
+    out = []
+    for s, o, p, data in G.edges(keys=True, data=True):
+        if s in near and o in near and min(near[s], near[o]) < depth:
+            out.append({
+                "subject": s, "property": p, "object": o, "distance": max(near[s], near[o]),
+                "text": f"{g.label(s)} {_arrow(g, s, p, o, s)} {g.label(o)}", "evidence": data["evidence"],
+            })  # fmt: skip
+    return sorted(out, key=lambda e: (e["distance"], e["text"]))
