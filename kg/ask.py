@@ -24,15 +24,17 @@ from kg.text import STOPWORDS, Token, stem, tokens
 
 KGO = "https://w3id.org/kg-tc/ontology#"
 
+# The evidence of an answer is the statement that asserted it: through a sub-property (speaker for
+# attendee), an inverse (founder for founderOf) or, for symmetric properties, the other way round.
 _EVIDENCE = """
   OPTIONAL {
-    { ?st rdf:subject ?subj ; rdf:object ?obj }%s
-    ?st a kgo:Statement ; rdf:predicate ?p2 ; kgo:evidence ?quote ; prov:wasDerivedFrom ?src ;
-        kgo:startOffset ?start ; kgo:endOffset ?end .
-    ?p2 rdfs:subPropertyOf* ?p .
+    { ?st rdf:subject ?subj ; rdf:object ?obj ; rdf:predicate ?p2 . ?p2 rdfs:subPropertyOf* ?p }
+    UNION
+    { ?st rdf:subject ?obj ; rdf:object ?subj ; rdf:predicate ?p2 . ?p2 rdfs:subPropertyOf* ?pi .
+      ?pi owl:inverseOf|^owl:inverseOf ?p }%s
+    ?st a kgo:Statement ; kgo:evidence ?quote ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
   }"""
-# For symmetric properties the evidence may be stated the other way round.
-_SYMMETRIC = " UNION { ?st rdf:subject ?obj ; rdf:object ?subj }"
+_SYMMETRIC = "\n    UNION { ?st rdf:subject ?obj ; rdf:object ?subj ; rdf:predicate ?p2 . ?p2 rdfs:subPropertyOf* ?p }"
 
 TEMPLATES = {
     # ?x is the linked entity, ?p the property, ?cls an optional class filter; ?ans the answer.
@@ -84,7 +86,7 @@ _COMPARATORS = [
 _NUMBER = re.compile(
     r"(?P<pow>10\s*(?:\^|\*\*)\s*(?P<exp>\d+))"
     r"|(?P<sci>\d+(?:\.\d+)?\s*[eE]\s*\+?\s*\d+)"
-    r"|(?P<plain>\$?\d[\d,]*(?:\.\d+)?)\s*(?P<scale>bn|billion|million|mn|trillion|tn|thousand|k)?\b"
+    r"|(?<![\w.])(?P<plain>\$?\d[\d,]*(?:\.\d+)?)\s*(?P<scale>bn|billion|million|mn|trillion|tn|thousand|k)?\b"
 )
 _SCALE = {"bn": 1e9, "billion": 1e9, "million": 1e6, "mn": 1e6, "trillion": 1e12, "tn": 1e12, "thousand": 1e3, "k": 1e3}
 _UNITS = {
@@ -172,18 +174,20 @@ class Lexicon:
             entries = [("verb", w) for w in p["phrases"]] + [("noun", w) for w in p["nouns"]]
             entries += [("noun_inv", w) for w in p["nouns_inverse"]]
             if p["label"] not in p["nouns"]:
-                entries.append(("verb" if not p["nouns"] else "noun", p["label"]))
+                entries.append(("verb", p["label"]))
             for kind, text in entries:
                 if kind == "verb":
                     variants = [tuple(stem(t.text) for t in tokens(text))]
                 else:  # nouns match as written, singular or plural: "attendee", "attendees", "parties"
                     base = tuple(t.text for t in tokens(text))
-                    variants = [base, base[:-1] + (base[-1] + "s",)] if base else []
+                    at = len(base) - 2 if len(base) > 1 and base[-1] == "of" else len(base) - 1
+                    plural = base[:at] + (_plural(base[at]),) + base[at + 1 :] if base else ()
+                    variants = [base, plural] if base else []
                 for words in variants:
                     if words and (kind, words) not in seen:
                         seen.add((kind, words))
                         self.phrases.append(Phrase(name, kind, words))
-        self.nouns = {w for p in self.phrases if p.kind != "verb" for w in p.words}
+        self.nouns = {p.words[0] for p in self.phrases if p.kind != "verb" and len(p.words) == 1}
         self.class_words: list[tuple[tuple[str, ...], str]] = []
         for name, c in self.classes.items():
             for text in [c["label"], *c["words"]]:
@@ -191,6 +195,12 @@ class Lexicon:
                     words = tuple(stem(t.text) for t in tokens(variant))
                     if words and words != ("who",):
                         self.class_words.append((words, name))
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
 
 
 def _match_at(stems: list[str], i: int, words: tuple[str, ...]) -> bool:
@@ -201,7 +211,7 @@ def _find_numbers(question: str, toks: list[Token]) -> list[tuple[float, set[int
     found = []
     for m in _NUMBER.finditer(question):
         if m.group("pow"):
-            value = 10.0 ** int(m.group("exp"))
+            value = float(f"1e{int(m.group('exp'))}")
         elif m.group("sci"):
             value = float(re.sub(r"\s|\+", "", m.group("sci")))
         else:
@@ -234,19 +244,30 @@ def _ask(g: KnowledgeGraph, question: str) -> Answer:
     numbers = _find_numbers(q, toks)
     number_tokens = set().union(*(s for _, s in numbers)) if numbers else set()
 
-    # Class phrases of two or more words ("AI model") are not entity names.
-    reserved = set(number_tokens)
+    # A name inside a class phrase of two or more words ("AI" in "AI models") is not a mention;
+    # a longer name that contains one ("Executive Order 14105") is.
+    class_spans: list[set[int]] = []
     for i in range(len(stems)):
         for words, _cls in lex.class_words:
             if len(words) > 1 and _match_at(stems, i, words):
-                reserved |= set(range(i, i + len(words)))
-    mentions = g.index.find(q, reserved=reserved)
+                class_spans.append(set(range(i, i + len(words))))
+    mentions = [m for m in g.index.find(q) if not any(set(range(m.start, m.end)) < span for span in class_spans)]
     entity_tokens = {k for m in mentions for k in range(m.start, m.end)}
+    numbers = [(v, span) for v, span in numbers if not span & entity_tokens]  # "Executive Order 14105" is a name
+    number_tokens = set().union(*(s for _, s in numbers)) if numbers else set()
     free = [i for i in range(len(toks)) if i not in entity_tokens and i not in number_tokens]
     free_stems = {stems[i] for i in free}
 
     comparator = _comparator(stems, free)
 
+    # 0. "what is X", "tell me about X": a description, when nothing else is asked.
+    content = [i for i in free if toks[i].text not in STOPWORDS and toks[i].text not in {"tell", "describe", "explain", "info"}]
+    words = [t.text for t in toks]
+    prefix = next((p for p in _DESCRIBE_START if tuple(words[: len(p)]) == p), None)
+    if len(mentions) == 1 and not content and prefix:
+        strip = len(prefix) if prefix[0] in {"tell", "describe", "explain", "info", "about"} else 0
+        if _relation(lex, stems, [i for i in free if i >= strip], toks) is None:
+            return _describe(g, q, mentions[0].iri)
     # 1. How are two entities connected?
     if len(mentions) >= 2 and free_stems & _CONNECT:
         return _connection(g, q, mentions[0].iri, mentions[1].iri)
@@ -290,7 +311,7 @@ def _ask(g: KnowledgeGraph, question: str) -> Answer:
     if leftover and (phrase or first in {"who", "what", "which", "where", "when"}):
         name = leftover
         raise UnknownName(name, [s.label for s in g.index.suggest(name)])
-    understood = f"relation {phrase.prop!r}" if phrase else "no entity and no relation"
+    understood = f"relation {phrase[0].prop!r} but no entity" if phrase else "no entity and no relation"
     raise NotUnderstood(
         f"could not read the question (understood: {understood}); try for example "
         "'who attended the Great Hall meeting', 'what does the NPRM prohibit', 'what is DeepSeek', "
@@ -420,6 +441,8 @@ def _direction(phrase: Phrase, at: int, mention, toks: list[Token], lex: Lexicon
         return "backward"
     inverse_voice = lex.props[phrase.prop]["inverse_voice"]
     before = [t.text for t in toks[: mention.start]]
+    while before and before[-1] in {"the", "a", "an"}:
+        before.pop()
     if mention.start > at:  # entity after the verb: its object, unless "by X"
         agent = bool(before) and before[-1] == "by"
     else:  # entity before the verb: its subject, unless passive ("X was founded by")
@@ -606,6 +629,8 @@ def _collect(rows: list[dict], with_value: bool = False) -> list[AnswerItem]:
             is_iri = type(ans).__name__ == "NamedNode"
             label = r["label"].value if "label" in r else ans.value
             value = _number(r["value"].value) if with_value and "value" in r else None
+            if not is_iri:
+                value = ans.value
             items[key] = AnswerItem(ans.value if is_iri else None, label, value)
         if "quote" in r:
             ev = Evidence(r["src"].value.rsplit("/", 1)[-1], r["quote"].value, int(r["start"].value), int(r["end"].value))

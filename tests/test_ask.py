@@ -1,0 +1,123 @@
+"""kg ask on a table of varied phrasings (tests/data/questions.yaml), plus its error paths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kg.ask import NotUnderstood
+from kg.graph import KnowledgeGraph, UnknownName
+from kg.paths import Paths
+from kg.text import compact
+from tests.conftest import ROOT, env_for
+
+QUESTIONS = yaml.safe_load((Path(__file__).parent / "data" / "questions.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def g(real_build) -> KnowledgeGraph:
+    return KnowledgeGraph(real_build.store, real_build.lexicon)
+
+
+def _iri(g: KnowledgeGraph, name: str) -> str:
+    iri = g.index.by_key.get(compact(name))
+    assert iri, f"test names an unknown entity {name!r}"
+    return iri
+
+
+@pytest.mark.parametrize("case", QUESTIONS, ids=[c["q"] for c in QUESTIONS])
+def test_question(g, case):
+    a = g.ask(case["q"])
+    got = {x.iri for x in a.answers}
+    if "answers" in case:
+        assert got == {_iri(g, n) for n in case["answers"]}, [x.label for x in a.answers]
+    if "includes" in case:
+        assert {_iri(g, n) for n in case["includes"]} <= got, [x.label for x in a.answers]
+    if "values" in case:
+        assert {x.value for x in a.answers} == set(case["values"])
+    if "count" in case:
+        assert len(a.answers) == case["count"]
+    if "intent" in case:
+        assert case["intent"] in a.intent
+    if "chain" in case:
+        assert a.answers[0].label == case["chain"]
+    for item in a.answers:  # every answer carries its evidence
+        if not a.intent.startswith(("members", "when", "where")):
+            assert item.evidence, f"{item.label} has no evidence"
+
+
+def test_answers_quote_the_source_verbatim(g):
+    text = ROOT.parent / "shared" / "sources" / "002_fa1702329fcaa973.txt"
+    a = g.ask("who attended the Great Hall meeting")
+    for item in a.answers:
+        for ev in item.evidence:
+            if text.exists() and ev.source == "002_fa1702329fcaa973":
+                assert text.read_text(encoding="utf-8")[ev.start : ev.end] == ev.quote
+
+
+def test_injection_is_text_never_query(g):
+    with pytest.raises(UnknownName) as err:
+        g.ask('who founded "} ; DROP')
+    assert "DROP" in str(err.value)
+    a = g.ask("who founded Alibaba")
+    assert "Alibaba" not in a.sparql.split("# bound values")[-1].split("\n", 3)[-1]  # the value is bound, not in the text
+
+
+def test_injected_brace_in_a_known_question_is_harmless(g):
+    a = g.ask('who attended the Great Hall meeting"} UNION { ?s ?p ?o }')
+    assert len(a.answers) == 9
+
+
+def test_unknown_name_suggests(g):
+    with pytest.raises(UnknownName) as err:
+        g.ask("who founded Jack Mo")
+    assert err.value.exit_code == 1 and "Jack Ma" in err.value.suggestions
+
+
+def test_unparseable_question_exits_2_with_suggestions(g):
+    with pytest.raises(NotUnderstood) as err:
+        g.ask("blah blah blah")
+    assert err.value.exit_code == 2 and "try for example" in str(err.value)
+
+
+def test_empty_answer_is_no_answers(g):
+    a = g.ask("who invented Moore's Law")
+    assert a.answers == []
+
+
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    paths = Paths.from_env()
+    return subprocess.run([sys.executable, "-m", "kg", *args], input=stdin, capture_output=True, text=True,
+                          env=env_for(paths), timeout=300)  # fmt: skip
+
+
+def test_cli_json_shape_and_exit_codes():
+    proc = _cli("ask", "who hosted the Great Hall meeting", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert set(data) >= {"question", "intent", "sparql", "answers"}
+    assert data["answers"][0]["label"] == "Xi Jinping" and data["answers"][0]["evidence"][0]["quote"]
+    none = _cli("ask", "who invented Moore's Law")
+    assert none.returncode == 0 and "No answers" in none.stdout
+    unknown = _cli("ask", "who founded Jack Mo")
+    assert unknown.returncode == 1 and "did you mean" in unknown.stderr and "Traceback" not in unknown.stderr
+    garbage = _cli("ask", "blah blah blah")
+    assert garbage.returncode == 2 and "Traceback" not in garbage.stderr
+    explain = _cli("ask", "who founded Alibaba", "--explain")
+    assert "SELECT" in explain.stdout
+
+
+def test_ask_imports_nothing_heavy():
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom kg.cli import app\n"
+        "r = CliRunner().invoke(app, ['ask', 'who founded Alibaba'])\nassert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('networkx', 'pyvis', 'pyshacl', 'rdflib') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env_for(Paths.from_env()), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
