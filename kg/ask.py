@@ -16,33 +16,29 @@ How a question is read (no lookup table of questions):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kg.errors import InputError
 from kg.graph import KnowledgeGraph, UnknownName
-from kg.text import STOPWORDS, Token, stem, tokens
+from kg.text import STOPWORDS, Token, tokens
 
 KGO = "https://w3id.org/kg-tc/ontology#"
 
 # The evidence of an answer is the statement that asserted it: through a sub-property (speaker for
 # attendee), an inverse (founder for founderOf) or, for symmetric properties, the other way round.
+# Which properties count is read from the lexicon; the slots hold ontology IRIs, never user text.
 _EVIDENCE = """
   OPTIONAL {
-    { ?st rdf:subject ?subj ; rdf:object ?obj ; rdf:predicate ?p2 . ?p2 rdfs:subPropertyOf* ?p }
-    UNION
-    { ?st rdf:subject ?obj ; rdf:object ?subj ; rdf:predicate ?p2 . ?p2 rdfs:subPropertyOf* ?pi .
-      ?pi owl:inverseOf|^owl:inverseOf ?p }%s
+    { ?st rdf:subject %(subj)s ; rdf:object %(obj)s ; rdf:predicate ?p2 . VALUES ?p2 { %(same)s } }%(reverse)s
     ?st a kgo:Statement ; kgo:evidence ?quote ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
   }"""
-_SYMMETRIC = "\n    UNION { ?st rdf:subject ?obj ; rdf:object ?subj ; rdf:predicate ?p2 . ?p2 rdfs:subPropertyOf* ?p }"
+_REVERSE = "\n    UNION { ?st rdf:subject %(obj)s ; rdf:object %(subj)s ; rdf:predicate ?p2 . VALUES ?p2 { %(rev)s } }"
 
 TEMPLATES = {
     # ?x is the linked entity, ?p the property, ?cls an optional class filter; ?ans the answer.
-    "forward": "SELECT * WHERE {\n  ?x ?p ?ans .\n  BIND(?x AS ?subj) BIND(?ans AS ?obj)\n  ?ans rdfs:label ?label .%s" + _EVIDENCE + "\n}",
-    "backward": "SELECT * WHERE {\n  ?ans ?p ?x .\n  BIND(?ans AS ?subj) BIND(?x AS ?obj)\n  ?ans rdfs:label ?label .%s"
-    + _EVIDENCE
-    + "\n}",
-    "check": "SELECT * WHERE {\n  ?subj ?p ?obj .\n  BIND(?obj AS ?ans)\n  ?ans rdfs:label ?label .%s" + _EVIDENCE + "\n}",
+    "forward": "SELECT * WHERE {\n  ?x ?p ?ans .\n  ?ans rdfs:label ?label .%(filter)s%(evidence)s\n}",
+    "backward": "SELECT * WHERE {\n  ?ans ?p ?x .\n  ?ans rdfs:label ?label .%(filter)s%(evidence)s\n}",
+    "check": "SELECT * WHERE {\n  ?subj ?p ?obj .\n  BIND(?obj AS ?ans)\n  ?ans rdfs:label ?label .%(filter)s%(evidence)s\n}",
     "values": """SELECT * WHERE {
   ?x ?p ?ans .
   OPTIONAL { ?ans rdfs:label ?label }
@@ -79,11 +75,12 @@ _CLASS_FILTER = "\n  ?ans a ?cls ."
 
 _COMPARATORS = [
     (("more", "than"), ">"), (("greater", "than"), ">"), (("at", "least"), ">="), (("larger", "than"), ">"),
-    (("higher", "than"), ">"), (("above",), ">"), (("over",), ">"), (("exceed",), ">"), (("exceeding",), ">"),
+    (("higher", "than"), ">"), (("above",), ">"), (("over",), ">"), (("exceed",), ">"), (("exceeds",), ">"),
+    (("exceeded",), ">"), (("exceeding",), ">"),
     (("beyond",), ">"), (("less", "than"), "<"), (("fewer", "than"), "<"), (("below",), "<"), (("under",), "<"),
     (("at", "most"), "<="), (("lower", "than"), "<"), (("smaller", "than"), "<"),
 ]  # fmt: skip
-_NUMBER = re.compile(
+_NUMBER_PATTERN = (
     r"(?P<pow>10\s*(?:\^|\*\*)\s*(?P<exp>\d+))"
     r"|(?P<sci>\d+(?:\.\d+)?\s*[eE]\s*\+?\s*\d+)"
     r"|(?<![\w.])(?P<plain>\$?\d[\d,]*(?:\.\d+)?)\s*(?P<scale>bn|billion|million|mn|trillion|tn|thousand|k)?\b"
@@ -99,7 +96,7 @@ _UNITS = {
 }
 _BE = {"is", "was", "were", "are", "been", "be", "being"}
 _AUX_START = {"did", "does", "do", "is", "was", "were", "are", "has", "have", "had"}
-_CONNECT = {"connect", "relat", "link", "between", "path", "tie"}
+_CONNECT = ("connect", "relat", "link", "between", "path", "tie")
 _DESCRIBE_START = [("what", "is"), ("what", "are"), ("who", "is"), ("who", "are"), ("who", "was"), ("what", "was"),
                    ("tell", "me", "about"), ("describe",), ("explain",), ("info", "on"), ("about",)]  # fmt: skip
 _WHERE_PROPS = ["venue", "basedIn", "containedIn", "foundingLocation", "country"]
@@ -111,29 +108,32 @@ class NotUnderstood(InputError):
     """The question could not be parsed; says what was understood. Exit 2."""
 
 
-@dataclass
-class Evidence:
+class Evidence(NamedTuple):
     source: str
     quote: str
     start: int
     end: int
 
 
-@dataclass
 class AnswerItem:
-    iri: str | None
-    label: str
-    value: str | None = None
-    evidence: list[Evidence] = field(default_factory=list)
+    """One answer: the entity (or value) with the quotes that state it."""
+
+    __slots__ = ("iri", "label", "value", "evidence")
+
+    def __init__(self, iri: str | None, label: str, value: str | None = None, evidence: list[Evidence] | None = None) -> None:
+        self.iri, self.label, self.value, self.evidence = iri, label, value, evidence if evidence is not None else []
+
+    def __repr__(self) -> str:
+        return f"AnswerItem({self.iri!r}, {self.label!r}, {self.value!r}, {len(self.evidence)} evidence)"
 
 
-@dataclass
 class Answer:
-    question: str
-    intent: str
-    sparql: str
-    answers: list[AnswerItem]
-    note: str | None = None
+    """What `ask` returns: the reading of the question, the query that ran, and the answers."""
+
+    __slots__ = ("question", "intent", "sparql", "answers", "note")
+
+    def __init__(self, question: str, intent: str, sparql: str, answers: list[AnswerItem], note: str | None = None) -> None:
+        self.question, self.intent, self.sparql, self.answers, self.note = question, intent, sparql, answers, note
 
     def as_json(self) -> dict:
         return {
@@ -146,61 +146,32 @@ class Answer:
                     "iri": a.iri,
                     "label": a.label,
                     **({"value": a.value} if a.value is not None else {}),
-                    "evidence": [e.__dict__ for e in a.evidence],
+                    "evidence": [e._asdict() for e in a.evidence],
                 }
                 for a in self.answers
             ],
         }
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
     prop: str
     kind: str  # "verb" (askPhrase / label) or "noun" (answer = objects) or "noun_inv" (answer = subjects)
     words: tuple[str, ...]  # stems for verbs, folded words for nouns (so "developer" is not "develop")
 
 
 class Lexicon:
-    """Relation phrases and class words from the ontology, stemmed once."""
+    """Relation phrases and class words from the ontology, stemmed once by the build (kg.lexicon)."""
 
     def __init__(self, lex: dict) -> None:
         self.props = lex["properties"]
         self.classes = lex["classes"]
-        self.phrases: list[Phrase] = []
-        for name, p in self.props.items():
-            if p["kind"] != "object" or p["qualifier"]:
-                continue
-            seen = set()
-            entries = [("verb", w) for w in p["phrases"]] + [("noun", w) for w in p["nouns"]]
-            entries += [("noun_inv", w) for w in p["nouns_inverse"]]
-            if p["label"] not in p["nouns"]:
-                entries.append(("verb", p["label"]))
-            for kind, text in entries:
-                if kind == "verb":
-                    variants = [tuple(stem(t.text) for t in tokens(text))]
-                else:  # nouns match as written, singular or plural: "attendee", "attendees", "parties"
-                    base = tuple(t.text for t in tokens(text))
-                    at = len(base) - 2 if len(base) > 1 and base[-1] == "of" else len(base) - 1
-                    plural = base[:at] + (_plural(base[at]),) + base[at + 1 :] if base else ()
-                    variants = [base, plural] if base else []
-                for words in variants:
-                    if words and (kind, words) not in seen:
-                        seen.add((kind, words))
-                        self.phrases.append(Phrase(name, kind, words))
+        self.phrases = [Phrase(p, k, tuple(w)) for p, k, w in lex["ask"]["phrases"]]
+        self.class_words = [(tuple(w), c) for w, c in lex["ask"]["class_words"]]
         self.nouns = {p.words[0] for p in self.phrases if p.kind != "verb" and len(p.words) == 1}
-        self.class_words: list[tuple[tuple[str, ...], str]] = []
-        for name, c in self.classes.items():
-            for text in [c["label"], *c["words"]]:
-                for variant in (text, text + "s", text[:-1] + "ies" if text.endswith("y") else text + "es"):
-                    words = tuple(stem(t.text) for t in tokens(variant))
-                    if words and words != ("who",):
-                        self.class_words.append((words, name))
+        self.stems: dict[str, str] = lex["ask"]["stems"]
 
-
-def _plural(word: str) -> str:
-    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+    def stem(self, word: str) -> str:
+        return self.stems.get(word, word)
 
 
 def _match_at(stems: list[str], i: int, words: tuple[str, ...]) -> bool:
@@ -209,7 +180,7 @@ def _match_at(stems: list[str], i: int, words: tuple[str, ...]) -> bool:
 
 def _find_numbers(question: str, toks: list[Token]) -> list[tuple[float, set[int]]]:
     found = []
-    for m in _NUMBER.finditer(question):
+    for m in re.finditer(_NUMBER_PATTERN, question):
         if m.group("pow"):
             value = float(f"1e{int(m.group('exp'))}")
         elif m.group("sci"):
@@ -240,7 +211,7 @@ def _ask(g: KnowledgeGraph, question: str) -> Answer:
         raise NotUnderstood("question too long (500 characters at most)")
     lex = _lexicon(g)
     toks = tokens(q)
-    stems = [stem(t.text) for t in toks]
+    stems = [lex.stem(t.text) for t in toks]
     numbers = _find_numbers(q, toks)
     number_tokens = set().union(*(s for _, s in numbers)) if numbers else set()
 
@@ -251,14 +222,14 @@ def _ask(g: KnowledgeGraph, question: str) -> Answer:
         for words, _cls in lex.class_words:
             if len(words) > 1 and _match_at(stems, i, words):
                 class_spans.append(set(range(i, i + len(words))))
-    mentions = [m for m in g.index.find(q) if not any(set(range(m.start, m.end)) < span for span in class_spans)]
+    mentions = _link(g, lex, q, toks, stems, class_spans)
     entity_tokens = {k for m in mentions for k in range(m.start, m.end)}
     numbers = [(v, span) for v, span in numbers if not span & entity_tokens]  # "Executive Order 14105" is a name
     number_tokens = set().union(*(s for _, s in numbers)) if numbers else set()
     free = [i for i in range(len(toks)) if i not in entity_tokens and i not in number_tokens]
     free_stems = {stems[i] for i in free}
 
-    comparator = _comparator(stems, free)
+    comparator = _comparator(toks, free)
 
     # 0. "what is X", "tell me about X": a description, when nothing else is asked.
     content = [i for i in free if toks[i].text not in STOPWORDS and toks[i].text not in {"tell", "describe", "explain", "info"}]
@@ -269,7 +240,7 @@ def _ask(g: KnowledgeGraph, question: str) -> Answer:
         if _relation(lex, stems, [i for i in free if i >= strip], toks) is None:
             return _describe(g, q, mentions[0].iri)
     # 1. How are two entities connected?
-    if len(mentions) >= 2 and free_stems & _CONNECT:
+    if len(mentions) >= 2 and any(toks[i].text.startswith(_CONNECT) for i in free):
         return _connection(g, q, mentions[0].iri, mentions[1].iri)
     # 2. Numeric comparison: "models trained with more than 10^24 FLOP".
     if comparator and numbers:
@@ -329,6 +300,22 @@ def _lexicon(g: KnowledgeGraph) -> Lexicon:
     return _LEXICON_CACHE[key]
 
 
+_EXPLAINED = STOPWORDS | {w for words, _ in _COMPARATORS for w in words} | set(_UNITS) | {"threshold", "trained", "models"}
+
+
+def _link(g: KnowledgeGraph, lex: Lexicon, q: str, toks: list[Token], stems: list[str], class_spans: list[set[int]]):
+    """Exact names first; fuzzy matching (and its import) only when content words remain unlinked."""
+    mentions = g.index.find(q, fuzzy=False)
+    linked = {k for m in mentions for k in range(m.start, m.end)}
+    unexplained = [
+        i for i in range(len(toks))
+        if i not in linked and toks[i].text not in _EXPLAINED and not _is_lexical(lex, stems[i]) and not toks[i].text.isdigit()
+    ]  # fmt: skip
+    if unexplained:
+        mentions = g.index.find(q)
+    return [m for m in mentions if not any(set(range(m.start, m.end)) < span for span in class_spans)]
+
+
 def _unlinked_name(lex: Lexicon, toks: list[Token], stems: list[str], free: list[int], phrase_tokens: set[int]) -> str:
     """The words that look like a name nobody knows: the longest run of content words."""
     runs: list[list[int]] = []
@@ -384,11 +371,10 @@ def _class_filter(lex: Lexicon, stems: list[str], free: list[int]) -> list[str]:
     return sorted({c for n, c in best if n == longest})
 
 
-def _comparator(stems: list[str], free: list[int]) -> str | None:
-    raw = [stems[i] for i in free]
+def _comparator(toks: list[Token], free: list[int]) -> str | None:
+    raw = [toks[i].text for i in free]
     for words, op in _COMPARATORS:
-        w = tuple(stem(x) for x in words)
-        if any(tuple(raw[i : i + len(w)]) == w for i in range(len(raw))):
+        if any(tuple(raw[i : i + len(words)]) == words for i in range(len(raw))):
             return op
     return None
 
@@ -451,12 +437,38 @@ def _direction(phrase: Phrase, at: int, mention, toks: list[Token], lex: Lexicon
     return "backward" if agent == inverse_voice else "forward"
 
 
+_TERM = r"^https://w3id\.org/kg-tc/ontology#[A-Za-z]+$"
+
+
+def _sub_properties(props: dict, prop: str) -> list[str]:
+    """prop and every property below it (speaker under attendee), from the lexicon."""
+    out, todo = {prop}, [prop]
+    while todo:
+        cur = todo.pop()
+        for name, p in props.items():
+            if cur in p["supers"] and name not in out:
+                out.add(name)
+                todo.append(name)
+    return sorted(out)
+
+
+def _iris(props: dict, names: list[str]) -> str:
+    iris = [props[n]["iri"] for n in names]
+    assert all(re.match(_TERM, i) for i in iris)  # ontology terms only
+    return " ".join(f"<{i}>" for i in iris)
+
+
 def _template(g: KnowledgeGraph, name: str, prop: str, class_filter: bool) -> str:
-    """Fills a template's fixed slots (class filter, symmetric evidence): choices, never user text."""
-    sym = _SYMMETRIC if g.lexicon["properties"][prop]["symmetric"] else ""
-    if name == "check":
-        return TEMPLATES[name] % ("", sym)
-    return TEMPLATES[name] % (_CLASS_FILTER if class_filter else "", sym)
+    """Fills a template's fixed slots (class filter, evidence properties): choices, never user text."""
+    props = g.lexicon["properties"]
+    same = _sub_properties(props, prop)
+    rev: list[str] = list(same) if props[prop]["symmetric"] else []
+    if props[prop]["inverse_of"]:
+        rev += _sub_properties(props, props[prop]["inverse_of"])
+    subj, obj = {"forward": ("?x", "?ans"), "backward": ("?ans", "?x"), "check": ("?subj", "?obj")}[name]
+    slots = {"subj": subj, "obj": obj, "same": _iris(props, same), "rev": _iris(props, sorted(set(rev)))}
+    evidence = _EVIDENCE % {**slots, "reverse": _REVERSE % slots if rev else ""}
+    return TEMPLATES[name] % {"filter": _CLASS_FILTER if class_filter else "", "evidence": evidence}
 
 
 def _bind_common(g: KnowledgeGraph, prop: str, classes: list[str]) -> dict:
@@ -527,7 +539,7 @@ def _check(g, q, lex, phrase_at, mentions, toks, stems) -> Answer:
     return Answer(q, intent, _shown(sparql, bindings), items)
 
 
-def _compare(g, q, lex, stems, free, op, number, classes) -> Answer:
+def _compare(g, q, lex, stems, free, op, number, classes) -> Answer:  # noqa: PLR0913
     import pyoxigraph as ox
 
     props: list[str] = []
@@ -537,7 +549,8 @@ def _compare(g, q, lex, stems, free, op, number, classes) -> Answer:
                 props = ps
     if not props:
         numeric = [n for n, p in lex.props.items() if p["kind"] == "datatype" and not p["qualifier"]]
-        props = [n for n in numeric if any(stem(t.text) in stems for t in tokens(lex.props[n]["label"]))][:1]
+        words = {toks_i.text for toks_i in tokens(q)}
+        props = [n for n in numeric if any(t.text in words for t in tokens(lex.props[n]["label"]))][:1]
     if not props:
         raise NotUnderstood(f"understood a comparison with {number:g} but not of what; try 'models trained with more than 10^24 FLOP'")
     op_sql = {">": "?value >= ?n", ">=": "?value >= ?n", "<": "?value < ?n", "<=": "?value <= ?n"}[op]

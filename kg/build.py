@@ -8,14 +8,11 @@ input file or kg's own code changed (a fingerprint of their bytes).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from kg import __version__
 from kg.errors import InputError, Location
@@ -24,8 +21,7 @@ from kg.paths import Paths
 _CODE_FILES = ("iri.py", "load.py", "compile.py", "infer.py", "build.py", "ontology.py", "model.py", "yamlio.py", "lexicon.py")
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(NamedTuple):
     """A finished build: its folder and manifest."""
 
     path: Path
@@ -48,11 +44,25 @@ class Build:
         return self.path / "lexicon.json"
 
 
-def fingerprint(paths: Paths) -> str:
-    h = hashlib.sha256(__version__.encode())
+def _inputs(paths: Paths) -> list[Path]:
     pkg = Path(__file__).resolve().parent
-    inputs = [pkg / f for f in _CODE_FILES] + paths.ontology_files() + paths.data_files()
-    for f in inputs:
+    return [pkg / f for f in _CODE_FILES] + paths.ontology_files() + paths.data_files()
+
+
+def stat_signature(paths: Paths) -> str:
+    """Cheap check (names, sizes, mtimes) so an unchanged build is confirmed without reading files."""
+    parts = [__version__]
+    for f in _inputs(paths):
+        st = f.stat()
+        parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+    return ";".join(parts)
+
+
+def fingerprint(paths: Paths) -> str:
+    import hashlib
+
+    h = hashlib.sha256(__version__.encode())
+    for f in _inputs(paths):
         h.update(f.name.encode())
         h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
@@ -89,10 +99,17 @@ def compile_all(paths: Paths):
 
 def build(paths: Paths, *, force: bool = False) -> Build:
     """Builds unless the current build already matches the inputs."""
-    fp = fingerprint(paths)
     cur = current(paths)
-    if cur is not None and not force and cur.manifest.get("fingerprint") == fp:
+    signature = stat_signature(paths)
+    if cur is not None and not force and cur.manifest.get("stat_signature") == signature:
         return cur
+    fp = fingerprint(paths)
+    if cur is not None and not force and cur.manifest.get("fingerprint") == fp:
+        _remember_signature(cur, signature)  # touched but unchanged: next time the cheap check suffices
+        return cur
+    import shutil
+    import tempfile
+
     started = time.perf_counter()
     ds, data, vocab, _origins = compile_all(paths)
     paths.home.mkdir(parents=True, exist_ok=True)
@@ -107,6 +124,7 @@ def build(paths: Paths, *, force: bool = False) -> Build:
         (gen / "lexicon.json").write_text(json.dumps(make_lexicon(data, vocab), ensure_ascii=False), encoding="utf-8")
         manifest = {
             "fingerprint": fp,
+            "stat_signature": signature,
             "kg_version": __version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "seconds": round(time.perf_counter() - started, 3),
@@ -124,6 +142,16 @@ def build(paths: Paths, *, force: bool = False) -> Build:
         raise
     _prune(paths.home, keep=gen)
     return Build(gen, manifest)
+
+
+def _remember_signature(b: Build, signature: str) -> None:
+    manifest = dict(b.manifest, stat_signature=signature)
+    tmp = b.path / f".manifest-{os.getpid()}.json"
+    try:
+        tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+        os.replace(tmp, b.path / "manifest.json")
+    except OSError:
+        pass  # a read-only build folder still works, just without the shortcut
 
 
 def ensure_built(paths: Paths) -> Build:
@@ -162,6 +190,8 @@ def _switch(home: Path, gen: Path) -> None:
 
 def _prune(home: Path, keep: Path) -> None:
     """Keeps the new generation and one previous, so a reader mid-query is not cut off."""
+    import shutil
+
     gens = sorted((p for p in home.glob("gen-*") if p.is_dir() and p != keep), key=lambda p: p.stat().st_mtime)
     for old in gens[:-1]:
         shutil.rmtree(old, ignore_errors=True)

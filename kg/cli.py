@@ -4,8 +4,6 @@ Exit codes: 0 ok, 1 violations, 2 usage or input error, 3 internal error (a bug:
 report it; set KG_DEBUG=1 for the traceback).
 """
 
-from __future__ import annotations
-
 import json
 import os
 import sys
@@ -64,7 +62,6 @@ def _quiet_libraries() -> None:
 
 
 def _paths(sources: Path | None = None):
-    _quiet_libraries()
     from kg.paths import Paths
 
     return Paths.from_env(sources=sources)
@@ -76,6 +73,7 @@ def build(force: Annotated[bool, typer.Option("--force", help="Rebuild even if n
     """Compile ontology + data into RDF (TriG, Turtle) and the embedded store, atomically."""
     from kg.build import build as do_build
 
+    _quiet_libraries()
     b = do_build(_paths(), force=force)
     m = b.manifest
     typer.echo(f"built {b.path}: {m['union_triples']} triples, {m['entities']} entities, {m['facts']} facts ({m['seconds']} s)")
@@ -92,6 +90,7 @@ def validate(
     """Check the data: SHACL shapes, quotes at their offsets, references, shared aliases."""
     from kg.validate import validate as do_validate
 
+    _quiet_libraries()
     report = do_validate(_paths(sources))
     for line in report.violations:
         typer.echo(line)

@@ -6,16 +6,15 @@ violations), 2 usage or input error (malformed file, unknown term, bad argument)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A place in an input file, so every message can say file:line."""
 
     path: Path

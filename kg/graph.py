@@ -36,6 +36,13 @@ PREFIXES = {
 }
 
 
+def _open(pyoxigraph, path: Path):
+    try:
+        return pyoxigraph.Store.read_only(str(path))
+    except Exception as exc:  # reported on first use, in the caller's thread
+        return exc
+
+
 class UnknownName(KgError):
     """A name that links to no entity; carries suggestions. Exit 1."""
 
@@ -52,10 +59,25 @@ class KnowledgeGraph:
     """A built graph: the store, the lexicon, and the operations over them."""
 
     def __init__(self, store_path: Path, lexicon_path: Path) -> None:
+        import threading
+
         import pyoxigraph
 
-        self.store = pyoxigraph.Store.read_only(str(store_path))
+        # Opening the store (~10 ms, in Rust, without the GIL) overlaps reading the lexicon
+        # and parsing the question; `store` waits for it on first use.
+        self._opened: list = []
+        self._opener = threading.Thread(target=lambda: self._opened.append(_open(pyoxigraph, store_path)), daemon=True)
+        self._opener.start()
         self.lexicon = json.loads(lexicon_path.read_text(encoding="utf-8"))
+
+    @property
+    def store(self):
+        if not self._opened:
+            self._opener.join()
+        result = self._opened[0] if self._opened else OSError("store did not open")
+        if isinstance(result, Exception):
+            raise KgError(f"cannot open the graph store: {result}")
+        return result
 
     @classmethod
     def open(cls, paths=None) -> KnowledgeGraph:
@@ -70,7 +92,7 @@ class KnowledgeGraph:
     def index(self):
         from kg.linking import EntityIndex
 
-        return EntityIndex(self.lexicon["entities"])
+        return EntityIndex(self.lexicon["entities"], self.lexicon.get("names"))
 
     def entity(self, iri_: str) -> dict:
         return self.lexicon["entities"][iri_]

@@ -5,7 +5,6 @@ No rdflib import here: the hot CLI path mints IRIs as plain strings.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -47,6 +46,8 @@ def source(source_id: str) -> str:
 
 
 def _digest(*parts: object) -> str:
+    import hashlib
+
     return hashlib.sha1("\x1f".join(map(repr, parts)).encode()).hexdigest()[:16]
 
 

@@ -7,7 +7,7 @@ then fuzzy (small typos: "Naibeige" ~ "Nanbeige"), with a threshold. Short all-c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kg.text import STOPWORDS, Token, compact, tokens
 
@@ -16,8 +16,7 @@ FUZZY_ACCEPT = 88.0
 FUZZY_SUGGEST = 60.0
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     iri: str
     start: int  # token indexes [start, end)
     end: int
@@ -25,31 +24,37 @@ class Mention:
     score: float  # 100 exact
 
 
-@dataclass(frozen=True)
-class Suggestion:
+class Suggestion(NamedTuple):
     iri: str
     label: str
     score: float
 
 
+def name_keys(entities: dict[str, dict]) -> list[tuple[str, str, str, bool]]:
+    """Every label and alias with its compact key; short all-caps names are case-sensitive."""
+    out = []
+    for iri, e in entities.items():
+        for name in [e["label"], *e.get("aliases", [])]:
+            key = compact(name)
+            if key:
+                out.append((key, iri, name, len(key) <= 3 and name.replace(".", "").isupper()))
+    return out
+
+
 class EntityIndex:
     """Names of all entities, keyed by their compact form."""
 
-    def __init__(self, entities: dict[str, dict]) -> None:
+    def __init__(self, entities: dict[str, dict], names: list | None = None) -> None:
+        """`names` is the precomputed [(key, iri, name, case_sensitive)] list the build writes."""
         self.entities = entities
         self.by_key: dict[str, str] = {}
         self.case_sensitive: set[str] = set()
         self.names: list[tuple[str, str, str]] = []  # (compact key, iri, display name)
-        for iri, e in entities.items():
-            for name in [e["label"], *e.get("aliases", [])]:
-                key = compact(name)
-                if not key:
-                    continue
-                self.by_key.setdefault(key, iri)
-                self.names.append((key, iri, name))
-                stripped = name.replace(".", "")
-                if len(key) <= 3 and stripped.isupper():
-                    self.case_sensitive.add(key)
+        for key, iri, name, case_sensitive in names if names is not None else name_keys(entities):
+            self.by_key.setdefault(key, iri)
+            self.names.append((key, iri, name))
+            if case_sensitive:
+                self.case_sensitive.add(key)
 
     def label(self, iri: str) -> str:
         return self.entities[iri]["label"]

@@ -52,6 +52,12 @@ def _arrow(g: KnowledgeGraph, s: str, p: str, o: str, walking_from: str) -> str:
     return f"-{text}->" if walking_from == left else f"<-{text}-"
 
 
+def _reading(g: KnowledgeGraph, s: str, p: str, o: str) -> str:
+    """A fact as a sentence-like line: 'Xi Jinping -hosted-> Great Hall meeting'."""
+    left, right = (o, s) if g.lexicon["properties"].get(p, {}).get("inverse_voice") else (s, o)
+    return f"{g.label(left)} {_arrow(g, s, p, o, left)} {g.label(right)}"
+
+
 def shortest_path(g: KnowledgeGraph, a: str, b: str) -> Path | None:
     import networkx as nx
 
@@ -85,6 +91,6 @@ def neighbors(g: KnowledgeGraph, x: str, depth: int = 1) -> list[dict]:
         if s in near and o in near and min(near[s], near[o]) < depth:
             out.append({
                 "subject": s, "property": p, "object": o, "distance": max(near[s], near[o]),
-                "text": f"{g.label(s)} {_arrow(g, s, p, o, s)} {g.label(o)}", "evidence": data["evidence"],
+                "text": _reading(g, s, p, o), "evidence": data["evidence"],
             })  # fmt: skip
     return sorted(out, key=lambda e: (e["distance"], e["text"]))

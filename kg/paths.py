@@ -14,8 +14,8 @@ else the copies shipped inside the installed package (kg/_resources/).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _PKG = Path(__file__).resolve().parent
 SHAPES_FILE = "shapes.ttl"
@@ -35,8 +35,7 @@ def _default(kind: str) -> Path:
     return _PKG / "_resources" / kind
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     """All locations one run uses; tests build their own to work on copies."""
 
     data: Path

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _GREEK = {"Σ": "sigma", "σ": "sigma", "ς": "sigma"}
 _TOKEN = re.compile(r"[a-z0-9]+")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str  # folded
     start: int  # offsets in the original string
     end: int
