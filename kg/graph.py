@@ -66,7 +66,9 @@ class KnowledgeGraph:
         # Opening the store (~10 ms, in Rust, without the GIL) overlaps reading the lexicon
         # and parsing the question; `store` waits for it on first use.
         self._opened: list = []
-        self._opener = threading.Thread(target=lambda: self._opened.append(_open(pyoxigraph, store_path)), daemon=True)
+        # Not a daemon: the interpreter must not tear down while RocksDB is still opening
+        # (that aborted the process when a command failed before touching the store).
+        self._opener = threading.Thread(target=lambda: self._opened.append(_open(pyoxigraph, store_path)), daemon=False)
         self._opener.start()
         self.lexicon = json.loads(lexicon_path.read_text(encoding="utf-8"))
 

@@ -186,3 +186,13 @@ def test_library_api(real_build):
     assert g.show("DeepSeek")["label"] == "DeepSeek"
     assert g.query("ASK { kgr:deepseek a kgo:Company }").raw
     assert g.search("deepseek")[0]["label"] == "DeepSeek"
+
+
+def test_failing_before_the_store_is_used_exits_cleanly():
+    """Regression: the store opens on a thread; a command that failed before using it could abort
+    the interpreter at exit ('pthread lock: Invalid argument', exit -6)."""
+    for _ in range(8):
+        refused = kg("query", "SELECT * WHERE { service <http://127.0.0.1:9/x> { ?s ?p ?o } }")
+        assert refused.returncode == 2, refused.stderr
+        unknown = kg("ask", "who founded Jack Mo")
+        assert unknown.returncode == 1, unknown.stderr
