@@ -280,6 +280,34 @@ def query(
         sys.stdout.flush()
 
 
+@app.command()
+@handled
+def viz(
+    focus: Annotated[str | None, typer.Option("--focus", help="Centre on this entity (ego network).")] = None,
+    depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=6, help="Hops from the focus.")] = 1,
+    type_: Annotated[str | None, typer.Option("--type", "-t", help="Only these classes, e.g. Person,Company.")] = None,
+    query: Annotated[str | None, typer.Option("--query", help="Draw a SELECT/CONSTRUCT result: @file.rq or text.")] = None,
+    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (.html, .graphml, .gexf).")] = Path("kg.html"),
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="html, graphml or gexf (default: from -o).")] = None,
+    context: Annotated[bool, typer.Option("--context/--no-context", help="Show people in view with their organisations.")] = True,
+    open_: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+) -> None:
+    """Draw the graph (or part of it) as a self-contained, offline HTML page, or export GraphML/GEXF."""
+    from kg.query import read_query_arg
+    from kg.viz import select, write
+
+    chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(out.suffix.lower(), "html")
+    g = _graph()
+    text = read_query_arg(query, None, _paths().queries, None) if query else None
+    sel = select(g, focus=focus, depth=depth, types=type_.split(",") if type_ else None, query=text, context=context)
+    write(g, sel, out, chosen)
+    typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges")
+    if open_ and chosen == "html":
+        import webbrowser
+
+        webbrowser.open(out.resolve().as_uri())
+
+
 def main() -> None:
     app()
 
