@@ -7,8 +7,8 @@ install:
 	$(PYTHON) -m pip install -q -e '.[test]'
 
 lint:
-	$(PYTHON) -m ruff check kg tests
-	$(PYTHON) -m ruff format --check kg tests
+	$(PYTHON) -m ruff check kg tests benchmarks
+	$(PYTHON) -m ruff format --check kg tests benchmarks
 
 test:
 	$(PYTHON) -m pytest
