@@ -308,6 +308,22 @@ def viz(
         webbrowser.open(out.resolve().as_uri())
 
 
+@app.command()
+@handled
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to bind; the default serves this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535)] = 8000,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds a query may run before it is stopped.")] = 30.0,
+    row_cap: Annotated[int, typer.Option("--row-cap", min=1, help="Most rows (or triples) returned; announced in headers.")] = 10000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query processes.")] = 2,
+) -> None:
+    """Serve the graph: SPARQL 1.1 Protocol at /sparql, entity pages at /entity/<id>, /ask?q=."""
+    from kg.serve import Config
+    from kg.serve import serve as run_server
+
+    run_server(host, port, Config(timeout=timeout, row_cap=row_cap, workers=workers))
+
+
 def main() -> None:
     app()
 

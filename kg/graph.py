@@ -65,6 +65,7 @@ class KnowledgeGraph:
 
         # Opening the store (~10 ms, in Rust, without the GIL) overlaps reading the lexicon
         # and parsing the question; `store` waits for it on first use.
+        self.store_path = store_path
         self._opened: list = []
         # Not a daemon: the interpreter must not tear down while RocksDB is still opening
         # (that aborted the process when a command failed before touching the store).
