@@ -103,9 +103,8 @@ def main() -> None:
 
     print(f"{args.clients} clients + 1 runaway-query client, {wall:.1f} s, {args.workers} query workers, timeout {args.timeout:g} s")
     print(f"named-query requests: {len(results)} ({ok} ok, {errors} errors), throughput {len(results) / wall:.1f} req/s")
-    print(
-        f"latency p50 {pct(50):.1f} ms, p90 {pct(90):.1f} ms, p99 {pct(99):.1f} ms, max {lat[-1] * 1000:.1f} ms, mean {statistics.mean(lat) * 1000:.1f} ms"
-    )
+    spread = f"p50 {pct(50):.1f} ms, p90 {pct(90):.1f} ms, p99 {pct(99):.1f} ms, max {lat[-1] * 1000:.1f} ms"
+    print(f"latency {spread}, mean {statistics.mean(lat) * 1000:.1f} ms")
     print(f"runaway queries: {len(slow)}, all stopped with 503: {all(s == 503 for s, _ in slow)}, "
           f"each after {statistics.median(d for _, d in slow):.2f} s (median)")  # fmt: skip
 
