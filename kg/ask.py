@@ -61,7 +61,7 @@ TEMPLATES = {
 }""",
     "threshold": """SELECT * WHERE {
   ?rule_st a kgo:Statement ; rdf:predicate ?rule_p ; kgo:thresholdFLOP ?threshold .
-  { SELECT (MIN(?t) AS ?lowest) WHERE { ?s2 rdf:predicate ?rule_p ; kgo:thresholdFLOP ?t } }
+  { SELECT (MIN(?t) AS ?lowest) WHERE { ?s2 rdf:predicate %(rule)s ; kgo:thresholdFLOP ?t } }
   FILTER(?threshold = ?lowest)
   ?ans ?p ?value . FILTER(?value >= ?lowest)
   ?ans rdfs:label ?label .
@@ -573,11 +573,12 @@ def _threshold(g, q, rule_p, classes) -> Answer:
     import pyoxigraph as ox
 
     bindings = {"rule_p": ox.NamedNode(KGO + rule_p), "p": ox.NamedNode(KGO + "trainingComputeAboveFLOP")}
-    rows = g.select(TEMPLATES["threshold"], bindings)
+    sparql = TEMPLATES["threshold"] % {"rule": _iris(g.lexicon["properties"], [rule_p])}  # a subquery sees no outer bindings
+    rows = g.select(sparql, bindings)
     items = _collect(rows, with_value=True)
     lowest = rows[0]["lowest"].value if rows else None
     note = f"lowest {rule_p} threshold in the graph: {lowest} FLOP (the rule lists alternatives; the lowest is used)" if lowest else None
-    return Answer(q, f"trainingComputeAboveFLOP >= min thresholdFLOP of {rule_p}", _shown(TEMPLATES["threshold"], bindings), items, note)
+    return Answer(q, f"trainingComputeAboveFLOP >= min thresholdFLOP of {rule_p}", _shown(sparql, bindings), items, note)
 
 
 def _values(g, q, x: str, props: list[str], kind: str) -> Answer:

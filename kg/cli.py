@@ -141,7 +141,14 @@ def shapes(
 Fmt = Annotated[str, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _graph():
+Endpoint = Annotated[str | None, typer.Option("--endpoint", help="A remote SPARQL endpoint instead of the embedded store (see kg push).")]
+
+
+def _graph(endpoint: str | None = None):
+    if endpoint:
+        from kg.remote import RemoteGraph
+
+        return RemoteGraph.open_remote(endpoint, _paths())
     from kg.graph import KnowledgeGraph
 
     return KnowledgeGraph.open(_paths())
@@ -158,12 +165,13 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question in plain English.")],
     fmt: Fmt = "text",
     explain: Annotated[bool, typer.Option("--explain", help="Print the SPARQL that answered.")] = False,
+    endpoint: Endpoint = None,
 ) -> None:
     """Answer a plain-English question from the graph, with evidence (no LLM, no network)."""
     from kg.render import render_answer
 
     _check_format(fmt, ("text", "json"))
-    answer = _graph().ask(question)
+    answer = _graph(endpoint).ask(question)
     if fmt == "json":
         typer.echo(json.dumps(answer.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -256,6 +264,7 @@ def query(
     name: Annotated[str | None, typer.Option("--name", help="Run a named query from queries/.")] = None,
     fmt: Fmt = "table",
     list_: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+    endpoint: Endpoint = None,
 ) -> None:
     """Run SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE) over the graph. SERVICE, LOAD and FROM are refused."""
     from kg.query import read_query_arg, serialize, table
@@ -271,6 +280,12 @@ def query(
     if (sparql in (None, "-")) and not name and not sys.stdin.isatty():
         stdin_text = sys.stdin.read()
     text = read_query_arg(sparql, stdin_text, p.queries, name)
+    if endpoint:
+        from kg.remote import remote_query
+
+        sys.stdout.buffer.write(remote_query(_graph(endpoint), text, fmt))
+        sys.stdout.flush()
+        return
     g = _graph()
     result = g.query(text)
     if fmt == "table":
@@ -306,6 +321,21 @@ def viz(
         import webbrowser
 
         webbrowser.open(out.resolve().as_uri())
+
+
+@app.command()
+@handled
+def push(
+    gsp: Annotated[str, typer.Option("--gsp", help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:8890/sparql-graph-crud-auth")],
+) -> None:
+    """Load the graph into a remote store: each named graph PUT (replaced) through the Graph Store Protocol.
+
+    Credentials: KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD (Basic or Digest)."""
+    from kg.build import ensure_built
+    from kg.remote import push as do_push
+
+    done = do_push(ensure_built(_paths()), gsp)
+    typer.echo(f"replaced {len(done)} named graphs at {gsp.split('?')[0]}")
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """Errors that reach the user as one line, with a documented exit code.
 
 Exit codes (also in docs/cli.md): 0 success, 1 the data does not conform (validation
-violations), 2 usage or input error (malformed file, unknown term, bad argument).
+violations) or an unknown name, 2 usage or input error (malformed file, unknown term, bad
+argument), 3 internal error, 4 a remote store refused, failed or could not be reached.
 """
 
 from __future__ import annotations
