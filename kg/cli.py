@@ -325,6 +325,24 @@ def viz(
 
 @app.command()
 @handled
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, nq, trig, jsonld, graphml, gexf or csv (Neo4j).")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (csv: <name>-nodes.csv and <name>-relationships.csv).")],
+) -> None:
+    """Write the whole graph for other tools, streamed from the store."""
+    from kg.export import export as do_export
+
+    g = _graph()
+    if sys.stderr.isatty():
+        with typer.progressbar(length=len(g.store), label=f"exporting {fmt}", file=sys.stderr) as bar:
+            summary = do_export(g, fmt, out, tick=bar.update)
+    else:
+        summary = do_export(g, fmt, out)
+    typer.echo(f"wrote {out} ({fmt}): {summary}")
+
+
+@app.command()
+@handled
 def push(
     gsp: Annotated[str, typer.Option("--gsp", help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:8890/sparql-graph-crud-auth")],
 ) -> None:

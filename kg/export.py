@@ -1,0 +1,97 @@
+"""`kg export`: the graph for other tools, streamed from the store (RDF), or as GraphML, GEXF
+and Neo4j-importable CSV (nodes and relationships files) from the entity graph."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from kg.errors import InputError
+
+RDF_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "trig": "TRIG", "jsonld": "JSON_LD"}
+FORMATS = (*RDF_FORMATS, "graphml", "gexf", "csv")
+
+
+def _counting(items: Iterator, tick: Callable[[int], None] | None, every: int = 10000) -> Iterator:
+    n = 0
+    for item in items:
+        yield item
+        n += 1
+        if tick and n % every == 0:
+            tick(every)
+
+
+def export(g, fmt: str, out: Path, tick: Callable[[int], None] | None = None) -> str:
+    """Writes `out` (for csv: `<out>-nodes.csv` and `<out>-relationships.csv`); returns a summary."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt in RDF_FORMATS:
+        return _rdf(g, fmt, out, tick)
+    if fmt == "csv":
+        return _neo4j(g, out)
+    from kg.viz import select, write
+
+    sel = select(g)
+    write(g, sel, out, fmt)
+    return f"{len(sel.nodes)} nodes, {len(sel.edges)} edges"
+
+
+def _rdf(g, fmt: str, out: Path, tick) -> str:
+    import pyoxigraph as ox
+
+    from kg.graph import PREFIXES
+
+    rdf_format = getattr(ox.RdfFormat, RDF_FORMATS[fmt])
+    if fmt in ("nq", "trig"):
+        items = g.store.quads_for_pattern(None, None, None, None)
+    else:  # the union of all named graphs, as triples
+        items = (q.triple for q in g.store.quads_for_pattern(None, None, None, None))
+    prefixes = PREFIXES if fmt in ("ttl", "trig", "jsonld") else None
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    counter = {"n": 0}
+
+    def counted(it):
+        for x in _counting(it, tick):
+            counter["n"] += 1
+            yield x
+
+    try:
+        with open(tmp, "wb") as f:
+            ox.serialize(counted(items), f, format=rdf_format, prefixes=prefixes)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    unit = "quads" if fmt in ("nq", "trig") else "triples"
+    return f"{counter['n']} {unit}"
+
+
+def _neo4j(g, out: Path) -> str:
+    """Files for `neo4j-admin database import full --nodes=... --relationships=...` (';' arrays)."""
+    from kg.nav import entity_graph
+
+    G = entity_graph(g)
+    classes = g.lexicon["classes"]
+    stem = out.with_suffix("") if out.suffix == ".csv" else out
+    nodes_path, rels_path = Path(f"{stem}-nodes.csv"), Path(f"{stem}-relationships.csv")
+    with open(nodes_path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id:ID", "iri", "name", "description", "aliases:string[]", ":LABEL"])
+        for iri_ in sorted(G.nodes):
+            e = g.entity(iri_)
+            labels = sorted({a for t in e["types"] for a in classes.get(t, {}).get("ancestors", [t])} | {"Entity"})
+            w.writerow([e["id"], iri_, e["label"], e.get("description") or "", ";".join(e.get("aliases", [])), ";".join(labels)])
+    n_rels = 0
+    with open(rels_path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow([":START_ID", ":END_ID", ":TYPE", "sources:string[]", "evidence", "offsets:string[]"])
+        for s, o, p, data in G.edges(keys=True, data=True):
+            ev = data["evidence"]
+            w.writerow([g.entity(s)["id"], g.entity(o)["id"], p, ";".join(sorted({e["source"] for e in ev})),
+                        " | ".join(e["quote"] for e in ev), ";".join(f"{e['source']}:{e['start']}-{e['end']}" for e in ev)])  # fmt: skip
+            n_rels += 1
+    return f"{G.number_of_nodes()} nodes -> {nodes_path}, {n_rels} relationships -> {rels_path}"
