@@ -130,10 +130,12 @@ class AnswerItem:
 class Answer:
     """What `ask` returns: the reading of the question, the query that ran, and the answers."""
 
-    __slots__ = ("question", "intent", "sparql", "answers", "note")
+    __slots__ = ("question", "intent", "sparql", "answers", "note", "template", "bindings")
 
     def __init__(self, question: str, intent: str, sparql: str, answers: list[AnswerItem], note: str | None = None) -> None:
         self.question, self.intent, self.sparql, self.answers, self.note = question, intent, sparql, answers, note
+        self.template: str | None = None  # the query as run, and its bound values (for benchmarks and tools)
+        self.bindings: dict = {}
 
     def as_json(self) -> dict:
         return {
@@ -518,7 +520,9 @@ def _relation_single(g, q, lex, phrase_at, mention, toks, stems, classes) -> Ans
     intent = f"{phrase.prop}({label}, ?)" if direction == "forward" else f"{phrase.prop}(?, {label})"
     if len(classes) == 1:
         intent += f" where ? is a {classes[0]}"
-    return Answer(q, intent, _shown(sparql, bindings), _collect(rows))
+    answer = Answer(q, intent, _shown(sparql, bindings), _collect(rows))
+    answer.template, answer.bindings = sparql, bindings
+    return answer
 
 
 def _check(g, q, lex, phrase_at, mentions, toks, stems) -> Answer:

@@ -43,6 +43,37 @@ def _open(pyoxigraph, path: Path):
         return exc
 
 
+class Row:
+    """A solution with the read-only mapping API of a dict; unbound variables are absent.
+
+    Wraps Oxigraph's solution instead of copying it into a dict: on large results the copy cost
+    as much as the query (measured in benchmarks/scale.py)."""
+
+    __slots__ = ("_s", "_names")
+
+    def __init__(self, solution, names: tuple[str, ...]) -> None:
+        self._s, self._names = solution, names
+
+    def keys(self) -> list[str]:
+        return [n for n in self._names if self._s[n] is not None]
+
+    def items(self) -> list[tuple[str, object]]:
+        return [(n, self._s[n]) for n in self.keys()]
+
+    def __getitem__(self, name: str):
+        value = self._s[name]
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default=None):
+        value = self._s[name]
+        return default if value is None else value
+
+    def __contains__(self, name: str) -> bool:
+        return self._s[name] is not None
+
+
 class UnknownName(KgError):
     """A name that links to no entity; carries suggestions. Exit 1."""
 
@@ -131,8 +162,8 @@ class KnowledgeGraph:
 
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         rows = self.store.query(sparql, use_default_graph_as_union=True, substitutions=subs, prefixes=PREFIXES)
-        names = [v.value for v in rows.variables]
-        return [{n: r[n] for n in names if r[n] is not None} for r in rows]
+        names = tuple(v.value for v in rows.variables)
+        return [Row(r, names) for r in rows]
 
     def ask(self, question: str):
         from kg.ask import ask
