@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, KgError
+from kg.errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, KgError, ViolationsFound
 
 app = typer.Typer(
     name="kg",
@@ -41,6 +41,10 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except ViolationsFound as exc:
+            for line in exc.lines:
+                typer.echo(line)
+            _fail(str(exc), exc.exit_code)
         except KgError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
@@ -370,6 +374,97 @@ def serve(
     from kg.serve import serve as run_server
 
     run_server(host, port, Config(timeout=timeout, row_cap=row_cap, workers=workers))
+
+
+source_app = typer.Typer(help="Register new texts (kept in the corpus folder, outside data/).", no_args_is_help=True)
+app.add_typer(source_app, name="source")
+
+
+@source_app.command("add")
+@handled
+def source_add(
+    file: Annotated[Path, typer.Argument(help="Plain text, Markdown or HTML.")],
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    publisher: Annotated[str | None, typer.Option("--publisher")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="2025-03-04, 2025-03 or 2025")] = None,
+    url: Annotated[str | None, typer.Option("--url")] = None,
+) -> None:
+    """Register a text with its sha256 and metadata (data/ is not touched)."""
+    from kg.ingest import add_source, corpus_dir
+
+    p = _paths()
+    rec = add_source(p, file, title=title, publisher=publisher, date=date, url=url)
+    typer.echo(f"added source {rec['id']} ({corpus_dir(p) / rec['file']}); next: kg extract {rec['id']}")
+
+
+@app.command()
+@handled
+def extract(source: Annotated[str, typer.Argument(help="A source id from kg source add.")]) -> None:
+    """Propose mentions, new entities, merges and relations for a source, as a draft to review."""
+    from collections import Counter
+
+    from kg.build import ensure_built
+    from kg.extract import extract as do_extract
+    from kg.ingest import load_record
+    from kg.review import draft_path, rejected_keys, save_draft
+
+    p = _paths()
+    record, text = load_record(p, source)
+    lexicon = json.loads(ensure_built(p).lexicon.read_text(encoding="utf-8"))
+    draft = do_extract(text, source, lexicon, rejected=rejected_keys(p))
+    draft["status"] = "draft"
+    save_draft(draft_path(p, source), draft)
+    counts = Counter(i["kind"] for i in draft["items"] if i["status"] == "proposed")
+    typer.echo(f"wrote {draft_path(p, source)}: " + ", ".join(f"{k}: {n}" for k, n in sorted(counts.items())))
+    typer.echo(f"next: kg review {source}")
+
+
+@app.command()
+@handled
+def review(
+    source: Annotated[str, typer.Argument(help="A source id with a draft (kg extract).")],
+    apply_: Annotated[bool, typer.Option("--apply", help="Write the accepted items into data/ (if they validate).")] = False,
+    accept_all: Annotated[bool, typer.Option("--accept-all", help="Accept every proposed item without asking.")] = False,
+    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with merges.")] = None,
+) -> None:
+    """Walk the proposals (accept / reject / edit / skip, resumable), then --apply them."""
+    from kg.review import apply as do_apply
+    from kg.review import interactive, load_draft, save_draft
+
+    p = _paths()
+    path, draft = load_draft(p, source)
+    if accept_all:
+        for it in draft["items"]:
+            if it["status"] == "proposed":
+                it["status"] = "accepted"
+        save_draft(path, draft)
+    elif not apply_:
+
+        def ask(prompt: str) -> str:
+            try:
+                return input(prompt)
+            except EOFError:
+                return "q"
+
+        interactive(path, draft, ask, typer.echo)
+    left = sum(1 for i in draft["items"] if i["status"] == "proposed")
+    typer.echo(f"{sum(1 for i in draft['items'] if i['status'] == 'accepted')} accepted, "
+               f"{sum(1 for i in draft['items'] if i['status'] == 'rejected')} rejected, {left} still proposed")  # fmt: skip
+    if apply_:
+        r = do_apply(p, source, reviewer)
+        typer.echo(f"applied: {r['entities']} entities, {r['mentions']} mentions, {r['facts']} facts, {r['merges']} merges")
+        for d in r["dropped"]:
+            typer.echo(f"  not applied (an entity it names was not accepted): {d}")
+        typer.echo("next: kg validate")
+
+
+@app.command()
+@handled
+def unmerge(alias: Annotated[str, typer.Argument(help="The merged spelling to take back.")]) -> None:
+    """Reverse a logged merge: the spelling leaves the entity's aliases."""
+    from kg.review import unmerge as do_unmerge
+
+    typer.echo(f"removed alias {alias!r} from {do_unmerge(_paths(), alias)}")
 
 
 def main() -> None:
