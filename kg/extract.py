@@ -230,6 +230,23 @@ class Relations:
     def kinds(self, types: list[str]) -> set[str]:
         return {a for t in types for a in self.classes.get(t, {}).get("ancestors", [t])}
 
+    def read_tail(self, a: Mention, tail: str) -> tuple[str, bool, str] | None:
+        """A verb phrase near the end of a line whose object follows on the next lines."""
+        toks = [t.text for t in tokens(tail)]
+        stems = [self.stems.get(t, t) for t in toks]
+        best = None
+        for prop, kind, words in self.phrases:
+            if kind != "verb":
+                continue
+            n = len(words)
+            for i in range(len(stems) - n + 1):
+                if tuple(stems[i : i + n]) == words and (best is None or i < best[2]):
+                    best = (prop, words, i)
+        if best is None:
+            return None
+        prop, words, _ = best
+        return prop, not self.props[prop]["inverse_voice"], f"verb {' '.join(words)!r}"
+
     def read(self, a: Mention, gap: str, b: Mention) -> tuple[str, str, str, str] | None:
         """(subject, predicate, object, why) for 'A <gap> B', or None."""
         g = gap.strip()
@@ -331,9 +348,58 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
                 qs, qe = _quote_span(text, s, e, a, b)
                 items.append({"kind": "fact", "subject": key[0], "predicate": prop, "object": key[2], "why": why,
                               "quote": text[qs:qe], "start": qs, "end": qe})  # fmt: skip
+    for subj, prop, obj, (qs, qe), why in _list_relations(text, every, rel):
+        key = (ids[subj.start], prop, ids[obj.start])
+        if key not in seen_facts and key[0] != key[2]:
+            seen_facts.add(key)
+            items.append({"kind": "fact", "subject": key[0], "predicate": prop, "object": key[2], "why": why,
+                          "quote": text[qs:qe], "start": qs, "end": qe})  # fmt: skip
     for it in items:
         it["status"] = "rejected" if item_key(it) in rejected else "proposed"
     return {"source": source_id, "items": items}
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _list_relations(text: str, mentions: list[Mention], rel: Relations):
+    """A line that ends in a relation phrase and no object ("The NPRM prohibits U.S. investments
+    to develop, produce, design, or fabricate") followed by lines that each begin with a name
+    ("semiconductor manufacturing equipment;"): the relation holds for each item, with the
+    line's first name as subject, until an item ends its sentence."""
+    lines = _lines(text)
+    for n, (ls, le) in enumerate(lines):
+        line = text[ls:le].rstrip()
+        if line.endswith((".", "?", "!", ";", ",")) or n + 1 >= len(lines):
+            continue  # a list header ends in its verb phrase (or a colon)
+        start = next((s for s, e in sentences(text[ls:le]) if s <= len(line) - 1 < e), 0) + ls  # the line's last sentence
+        on_line = [m for m in mentions if start <= m.start and m.end <= le]
+        if not on_line:
+            continue
+        tail = list(text[on_line[0].end : le])
+        for m in on_line[1:]:  # other names on the line are not verbs ("export controls")
+            tail[m.start - on_line[0].end : m.end - on_line[0].end] = " " * (m.end - m.start)
+        tail_text = "".join(tail)
+        reading = rel.read_tail(on_line[0], tail_text)
+        if reading is None or len(tokens(tail_text[tail_text.lower().find(reading[2].split("'")[1][:4]) :])) > 10:
+            continue
+        prop, subject_first, why = reading
+        for ns, ne in lines[n + 1 :]:
+            items = [m for m in mentions if ns <= m.start and m.end <= ne]
+            item_line = text[ns:ne].rstrip()
+            if not items or items[0].start - ns > 3 or len(item_line) > 160 or not item_line.endswith((";", ",", ".", "and", ":")):
+                break
+            for m in items:
+                subj, obj = (on_line[0], m) if subject_first else (m, on_line[0])
+                yield subj, prop, obj, (ns, len(text[:ne].rstrip(" ;,"))), why + " (list item)"
+            if text[ns:ne].rstrip().endswith("."):
+                break
 
 
 def _quote_span(text: str, s: int, e: int, a: Mention, b: Mention) -> tuple[int, int]:
