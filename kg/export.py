@@ -4,10 +4,10 @@ and Neo4j-importable CSV (nodes and relationships files) from the entity graph."
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from kg.atomic import atomic_path
 from kg.errors import InputError
 
 RDF_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "trig": "TRIG", "jsonld": "JSON_LD"}
@@ -49,7 +49,6 @@ def _rdf(g, fmt: str, out: Path, tick) -> str:
     else:  # the union of all named graphs, as triples
         items = (q.triple for q in g.store.quads_for_pattern(None, None, None, None))
     prefixes = PREFIXES if fmt in ("ttl", "trig", "jsonld") else None
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     counter = {"n": 0}
 
     def counted(it):
@@ -57,15 +56,8 @@ def _rdf(g, fmt: str, out: Path, tick) -> str:
             counter["n"] += 1
             yield x
 
-    try:
-        with open(tmp, "wb") as f:
-            ox.serialize(counted(items), f, format=rdf_format, prefixes=prefixes)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_path(out) as tmp, open(tmp, "wb") as f:
+        ox.serialize(counted(items), f, format=rdf_format, prefixes=prefixes)
     unit = "quads" if fmt in ("nq", "trig") else "triples"
     return f"{counter['n']} {unit}"
 

@@ -216,22 +216,14 @@ def to_networkx(g: KnowledgeGraph, sel: Selection):
 
 def write(g: KnowledgeGraph, sel: Selection, out: Path, fmt: str) -> None:
     """Writes atomically: a failed write leaves no half file."""
-    import os
+    from kg.atomic import atomic_path
 
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
+    if fmt not in ("html", "graphml", "gexf"):
+        raise InputError(f"unknown format {fmt!r}; use html, graphml or gexf")
+    with atomic_path(out) as tmp:
         if fmt == "html":
             tmp.write_text(render_html(g, sel), encoding="utf-8")
-        elif fmt in ("graphml", "gexf"):
+        else:
             import networkx as nx
 
-            G = to_networkx(g, sel)
-            (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(G, tmp)
-        else:
-            raise InputError(f"unknown format {fmt!r}; use html, graphml or gexf")
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(to_networkx(g, sel), tmp)

@@ -40,6 +40,16 @@ GRAPH_TYPES = {
 }
 
 
+def _take(results, cap: int) -> tuple[list, bool]:
+    """At most `cap` items, and whether there were more (the row cap is never silent)."""
+    out = []
+    for item in results:
+        if len(out) == cap:
+            return out, True
+        out.append(item)
+    return out, False
+
+
 def _run(store, sparql: str, accept: list[str], row_cap: int) -> Outcome:
     import pyoxigraph as ox
 
@@ -58,22 +68,10 @@ def _run(store, sparql: str, accept: list[str], row_cap: int) -> Outcome:
     if kind == "QuerySolutions":
         mt = next((m for m in accept if m in RESULT_TYPES), "application/sparql-results+json")
         variables = list(res.variables)
-        rows = []
-        truncated = False
-        for sol in res:
-            if len(rows) == row_cap:
-                truncated = True
-                break
-            rows.append(sol)
+        rows, truncated = _take(res, row_cap)
         return Outcome(True, _serialize_rows(variables, rows, RESULT_TYPES[mt]), mt, truncated, len(rows))
     mt = next((m for m in accept if m in GRAPH_TYPES), "text/turtle")
-    triples = []
-    truncated = False
-    for t in res:
-        if len(triples) == row_cap:
-            truncated = True
-            break
-        triples.append(t)
+    triples, truncated = _take(res, row_cap)
     fmt = getattr(ox.RdfFormat, GRAPH_TYPES[mt])
     body = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt != ox.RdfFormat.N_TRIPLES else None)
     return Outcome(True, body, mt, truncated, len(triples))
