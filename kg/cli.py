@@ -368,12 +368,13 @@ def serve(
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds a query may run before it is stopped.")] = 30.0,
     row_cap: Annotated[int, typer.Option("--row-cap", min=1, help="Most rows (or triples) returned; announced in headers.")] = 10000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query processes.")] = 2,
+    cors: Annotated[list[str] | None, typer.Option("--cors", help="Allow this browser origin (e.g. a local YASGUI page).")] = None,
 ) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql, entity pages at /entity/<id>, /ask?q=."""
     from kg.serve import Config
     from kg.serve import serve as run_server
 
-    run_server(host, port, Config(timeout=timeout, row_cap=row_cap, workers=workers))
+    run_server(host, port, Config(timeout=timeout, row_cap=row_cap, workers=workers, cors=tuple(cors or ())))
 
 
 source_app = typer.Typer(help="Register new texts (kept in the corpus folder, outside data/).", no_args_is_help=True)

@@ -21,6 +21,7 @@ class Config:
     row_cap: int = 10000
     max_request_bytes: int = 64 * 1024
     workers: int = 2
+    cors: tuple[str, ...] = ()  # origins allowed to call the endpoint from a browser (YASGUI)
 
 
 SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
@@ -240,7 +241,15 @@ iframe{{width:100%;height:480px;border:1px solid #ddd}}</style></head><body>
         Route("/viz/{ident:path}", viz),
         Route("/ask", ask),
     ]
-    return Starlette(routes=routes)
+    middleware = []
+    if config.cors:
+        from starlette.middleware import Middleware
+        from starlette.middleware.cors import CORSMiddleware
+
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(config.cors), allow_methods=["GET", "POST"],
+                                     allow_headers=["Content-Type", "Accept"],
+                                     expose_headers=["X-KG-Row-Cap", "X-KG-Rows", "X-KG-Truncated"]))  # fmt: skip
+    return Starlette(routes=routes, middleware=middleware)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = None) -> None:

@@ -31,7 +31,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--timeout", str(TIMEOUT), "--row-cap", str(ROW_CAP)]
+    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--timeout", str(TIMEOUT), "--row-cap", str(ROW_CAP),
+           "--cors", "http://localhost:5173"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env_for(Paths.from_env()), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -187,3 +188,12 @@ def test_listens_on_loopback_only(server):
             if int(p, 16) == port and state == "0A":
                 listening.append(addr)
     assert listening == ["0100007F"]  # 127.0.0.1
+
+
+def test_cors_only_for_the_allowed_origin(server):
+    base, _ = server
+    url = base + "/sparql?" + urllib.parse.urlencode({"query": SELECT})
+    _, headers, _ = http(url, headers={"Origin": "http://localhost:5173"})
+    assert headers.get("access-control-allow-origin") == "http://localhost:5173"
+    _, headers, _ = http(url, headers={"Origin": "http://evil.example"})
+    assert "access-control-allow-origin" not in headers
