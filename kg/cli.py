@@ -426,6 +426,7 @@ def review(
     source: Annotated[str, typer.Argument(help="A source id with a draft (kg extract).")],
     apply_: Annotated[bool, typer.Option("--apply", help="Write the accepted items into data/ (if they validate).")] = False,
     accept_all: Annotated[bool, typer.Option("--accept-all", help="Accept every proposed item without asking.")] = False,
+    reject_flagged: Annotated[bool, typer.Option("--reject-flagged", help="Reject the items a failed --apply flagged.")] = False,
     reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with merges.")] = None,
 ) -> None:
     """Walk the proposals (accept / reject / edit / skip, resumable), then --apply them."""
@@ -434,10 +435,12 @@ def review(
 
     p = _paths()
     path, draft = load_draft(p, source)
-    if accept_all:
+    if accept_all or reject_flagged:
         for it in draft["items"]:
-            if it["status"] == "proposed":
+            if accept_all and it["status"] == "proposed":
                 it["status"] = "accepted"
+            if reject_flagged and it["status"] == "flagged":
+                it["status"] = "rejected"
         save_draft(path, draft)
     elif not apply_:
 
@@ -448,7 +451,7 @@ def review(
                 return "q"
 
         interactive(path, draft, ask, typer.echo)
-    left = sum(1 for i in draft["items"] if i["status"] == "proposed")
+    left = sum(1 for i in draft["items"] if i["status"] in ("proposed", "flagged"))
     typer.echo(f"{sum(1 for i in draft['items'] if i['status'] == 'accepted')} accepted, "
                f"{sum(1 for i in draft['items'] if i['status'] == 'rejected')} rejected, {left} still proposed")  # fmt: skip
     if apply_:

@@ -165,6 +165,7 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
         return all(e <= a or s >= b or (s <= a and b <= e and (s, e) != (a, b) and (a, b) in known_spans) for a, b in occupied)
 
     known_spans = {(m.start, m.end) for m in known}
+    alias_of: dict[str, str] = {}
 
     def add(name: str, s: int, model: bool = False, alias: str | None = None, place: bool = False) -> None:
         name, s = _clean(name, s)
@@ -172,14 +173,18 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
         if len(name) < 2 or not free(s, e) or text[s:e] != name:
             return
         key = compact(name)
+        key = alias_of.get(key, key)  # "CFIUS" after "Committee on Foreign Investment ... (CFIUS)"
         if not key or key in out:
             if key in out and alias and alias not in out[key]["aliases"]:
                 out[key]["aliases"].append(alias)
+                alias_of[compact(alias)] = key
             return
         cls, why = guess_class(name, model)
         if place and cls in ("Organization", "Person"):
             cls, why = "Place", "after 'in'"
         out[key] = {"label": name, "type": cls, "why": why, "aliases": [alias] if alias else [], "start": s, "end": e}
+        if alias:
+            alias_of[compact(alias)] = key
         occupied.append((s, e))
 
     for m in _ACRONYM.finditer(text):

@@ -15,7 +15,7 @@ import yaml
 from kg.errors import InputError, ViolationsFound
 from kg.extract import item_key
 from kg.ingest import corpus_dir, load_record
-from kg.validate import shacl_violations
+from kg.validate import alias_violations, shacl_results, shacl_violations
 
 
 def draft_path(paths, sid: str) -> Path:
@@ -59,9 +59,10 @@ def describe(it: dict) -> str:
 
 def interactive(path: Path, draft: dict, ask, say) -> dict:
     """Walks proposed items; `ask(prompt) -> str` and `say(text)` are the terminal (injectable)."""
-    todo = [it for it in draft["items"] if it["status"] == "proposed"]
+    todo = [it for it in draft["items"] if it["status"] in ("proposed", "flagged")]
     for n, it in enumerate(todo, 1):
-        say(f"\n[{n}/{len(todo)}] {describe(it)}\n    “{' '.join(it['quote'].split())[:240]}”")
+        flag = f"\n    flagged: {it['note']}" if it["status"] == "flagged" else ""
+        say(f"\n[{n}/{len(todo)}] {describe(it)}\n    “{' '.join(it['quote'].split())[:240]}”{flag}")
         while True:
             answer = (ask("[a]ccept [r]eject [e]dit [s]kip [q]uit > ") or "s").strip().lower()[:1]
             if answer in ("a", "r"):
@@ -138,10 +139,17 @@ def apply(paths, sid: str, reviewer: str | None = None) -> dict:
                                              allow_unicode=True, width=110), encoding="utf-8")  # fmt: skip
         staged = Paths(data=data, ontology=paths.ontology, home=staging / "home", sources=corpus_dir(paths))
         ds, _data, _vocab, origins = compile_all(staged)  # raises InputError (nothing applied) if it would not load
-        problems = shacl_violations(ds, paths.shapes_file(), origins)
-        if problems:  # e.g. a guessed class that a relation's range does not allow: edit or reject, then apply
-            shown = [p.replace(str(data), "data") for p in problems]
-            raise ViolationsFound(["not applied; the accepted items would break these rules:", *shown])
+        clashes = alias_violations(_data)
+        if clashes:  # a new name that is another entity's name: edit or reject one of them
+            raise ViolationsFound(["not applied; names would be shared:", *[c.replace(str(data), "data") for c in clashes]])
+        results = shacl_results(ds, paths.shapes_file())
+        if results:  # e.g. a guessed class that a relation's range does not allow: edit or reject, then apply
+            flagged = _flag(items, results)
+            save_draft(path, draft)
+            shown = [p.replace(str(data), "data") for p in shacl_violations(ds, paths.shapes_file(), origins)]
+            hint = (f"{flagged} accepted item(s) flagged as the cause: review them again (kg review {sid}) "
+                    f"or reject them (kg review {sid} --reject-flagged), then apply")  # fmt: skip
+            raise ViolationsFound(["not applied; the accepted items would break these rules:", *shown, hint])
         if merges:
             log = data / "merges.yaml"
             _append_yaml(log, [{"alias": m["name"], "entity": m["into"], "source": sid, "action": "merge",
@@ -154,6 +162,24 @@ def apply(paths, sid: str, reviewer: str | None = None) -> dict:
     draft["status"] = "applied"
     save_draft(path, draft)
     return {"facts": len(facts), "mentions": len(mentions), "entities": len(ents), "merges": len(merges), "dropped": dropped}
+
+
+def _flag(items: list[dict], results) -> int:
+    """Marks the accepted items a violation points at: a fact whose property shape failed on its
+    subject (or object), or a new entity that is itself the failing node."""
+    from kg.iri import ENTITY
+
+    n = 0
+    for r in results:
+        focus = r.focus[len(ENTITY) :] if r.focus.startswith(ENTITY) else r.focus
+        for it in items:
+            hit = (it["kind"] == "fact" and r.shape == it["predicate"] and focus in (it["subject"], it["object"])) or (
+                it["kind"] == "entity" and focus == it["id"]
+            )
+            if hit and it["status"] == "accepted":
+                it["status"], it["note"] = "flagged", f"would break a rule: {r.message}"
+                n += 1
+    return n
 
 
 def _note(i: dict) -> dict:

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.errors import InputError, Location
 from kg.model import Dataset
@@ -41,11 +42,21 @@ def validate(paths: Paths) -> Report:
     return report
 
 
-def shacl_violations(ds, shapes_file: Path, origins: dict[str, Location]) -> list[str]:
+class ShaclResult(NamedTuple):
+    focus: str
+    path: str | None
+    shape: str | None  # local name of the kg shape that failed (a class or property name)
+    message: str
+    value: str | None
+
+
+def shacl_results(ds, shapes_file: Path) -> list[ShaclResult]:
+    """Every SHACL violation, structured (focus node, path, failing kg shape, message, value)."""
     import pyshacl
-    from rdflib import Graph, Namespace
+    from rdflib import BNode, Graph, Namespace
 
     from kg.ontology import load_graph
+    from kg.shapes import SHAPES
 
     if not shapes_file.is_file():
         raise InputError("missing SHACL shapes file", Location(shapes_file))
@@ -60,15 +71,25 @@ def shacl_violations(ds, shapes_file: Path, origins: dict[str, Location]) -> lis
     SH = Namespace("http://www.w3.org/ns/shacl#")
     out = []
     for res in results.subjects(SH.resultSeverity, SH.Violation):
-        focus = results.value(res, SH.focusNode)
-        path = results.value(res, SH.resultPath)
-        message = results.value(res, SH.resultMessage)
-        value = results.value(res, SH.value)
-        where = origins.get(str(focus))
-        prefix = str(where) if where else str(focus)
-        detail = f"{_short(path)}: " if path is not None else ""
-        shown_value = f" (value: {_short(value)})" if value is not None else ""
-        out.append(f"{prefix}: {_short(focus)}: {detail}{message}{shown_value}")
+        shape = results.value(res, SH.sourceShape)
+        while isinstance(shape, BNode):  # a property shape: find the node shape that holds it
+            shape = shapes.value(None, SH.property, shape)
+        local = str(shape)[len(SHAPES) :] if shape is not None and str(shape).startswith(SHAPES) else None
+        path, value = results.value(res, SH.resultPath), results.value(res, SH.value)
+        out.append(ShaclResult(str(results.value(res, SH.focusNode)), str(path) if path is not None else None, local,
+                               str(results.value(res, SH.resultMessage)), str(value) if value is not None else None))  # fmt: skip
+    return out
+
+
+def shacl_violations(ds, shapes_file: Path, origins: dict[str, Location]) -> list[str]:
+    """Violations as 'file:line: entity: path: message (value: v)' lines."""
+    out = []
+    for r in shacl_results(ds, shapes_file):
+        where = origins.get(r.focus)
+        prefix = str(where) if where else r.focus
+        detail = f"{_short(r.path)}: " if r.path is not None else ""
+        shown_value = f" (value: {_short(r.value)})" if r.value is not None else ""
+        out.append(f"{prefix}: {_short(r.focus)}: {detail}{r.message}{shown_value}")
     return sorted(set(out))
 
 
