@@ -353,7 +353,7 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
                 qs, qe = _quote_span(text, s, e, a, b)
                 items.append({"kind": "fact", "subject": key[0], "predicate": prop, "object": key[2], "why": why,
                               "quote": text[qs:qe], "start": qs, "end": qe})  # fmt: skip
-    for subj, prop, obj, (qs, qe), why in _list_relations(text, every, rel):
+    for subj, prop, obj, (qs, qe), why in [*_list_relations(text, every, rel), *_attendance(text, spans, every, rel)]:
         key = (ids[subj.start], prop, ids[obj.start])
         if key not in seen_facts and key[0] != key[2]:
             seen_facts.add(key)
@@ -362,6 +362,36 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
     for it in items:
         it["status"] = "rejected" if item_key(it) in rejected else "proposed"
     return {"source": source_id, "items": items}
+
+
+_ATTEND = re.compile(r"\b(in attendance|attended|attending|attendees|were there|was there|took part|others included)\b", re.I)
+
+
+def _attendance(text: str, spans: list[tuple[int, int]], mentions: list[Mention], rel: Relations):
+    """'In attendance ... were X and Y', 'firms like X and Y were there', 'Others included X; Y':
+    the people (or, when none, the organisations) of such a sentence attended an event named
+    before it: the one whose name shares most words with the sentence, else the latest; an
+    attendance sentence right after another continues the same event."""
+    last: tuple[int, Mention] | None = None
+    for n, (s, e) in enumerate(spans):
+        if not _ATTEND.search(text, s, e):
+            continue
+        words = {t.text for t in tokens(text[s:e])} - {"the", "of", "a", "an", "in", "at"}
+        events = [m for m in mentions if spans[max(0, n - 20)][0] <= m.start < e and "Event" in rel.kinds(m.types)]
+        scored = sorted(events, key=lambda m: (len(words & {t.text for t in tokens(m.text)}), m.start))
+        if scored and words & {t.text for t in tokens(scored[-1].text)}:
+            event = scored[-1]
+        elif last is not None and n - last[0] <= 5:
+            event = last[1]
+        elif scored:
+            event = max(scored, key=lambda m: m.start)
+        else:
+            continue
+        last = (n, event)
+        inside = [m for m in mentions if s <= m.start and m.end <= e and m is not event]
+        people = [m for m in inside if "Person" in rel.kinds(m.types)]
+        for m in people or [m for m in inside if "Organization" in rel.kinds(m.types)]:
+            yield event, "attendee", m, _quote_span(text, s, e, m, m), "attendance sentence after the event"
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
