@@ -115,16 +115,25 @@ def test_review_is_resumable_remembers_rejections_and_applies_validly(env, tmp_p
     assert sum(1 for i in draft["items"] if i["status"] == "rejected") == 1
 
 
-def test_apply_that_would_not_load_changes_nothing(env, tmp_path):
+def _accept_all_with_edit(env, tmp_path, edit) -> str:
+    """Extracts, accepts every item, and lets `edit(item)` play a reviewer's (bad) edit."""
     sid = added(env, tmp_path)
     kg(env, "extract", sid)
     draft_file = tmp_path / "corpus" / f"{sid}.draft.yaml"
     draft = yaml.safe_load(draft_file.read_text())
     for i in draft["items"]:
         i["status"] = "accepted"
-        if i["kind"] == "fact":
-            i["predicate"] = "inventedd"  # a reviewer's bad edit
+        edit(i)
     draft_file.write_text(yaml.safe_dump(draft, sort_keys=False, allow_unicode=True))
+    return sid
+
+
+def test_apply_that_would_not_load_changes_nothing(env, tmp_path):
+    def edit(i):
+        if i["kind"] == "fact":
+            i["predicate"] = "inventedd"
+
+    sid = _accept_all_with_edit(env, tmp_path, edit)
     before = tree_hash(tmp_path / "data")
     proc = kg(env, "review", sid, "--apply")
     assert proc.returncode == 2 and "unknown predicate 'inventedd'" in proc.stderr
@@ -132,15 +141,11 @@ def test_apply_that_would_not_load_changes_nothing(env, tmp_path):
 
 
 def test_apply_that_would_break_a_shape_changes_nothing(env, tmp_path):
-    sid = added(env, tmp_path)
-    kg(env, "extract", sid)
-    draft_file = tmp_path / "corpus" / f"{sid}.draft.yaml"
-    draft = yaml.safe_load(draft_file.read_text())
-    for i in draft["items"]:
-        i["status"] = "accepted"
+    def edit(i):
         if i["kind"] == "fact" and i["predicate"] == "founder":
             i["predicate"] = "attendee"  # Alibaba is no event: the attendee shape refuses it
-    draft_file.write_text(yaml.safe_dump(draft, sort_keys=False, allow_unicode=True))
+
+    sid = _accept_all_with_edit(env, tmp_path, edit)
     before = tree_hash(tmp_path / "data")
     proc = kg(env, "review", sid, "--apply")
     assert proc.returncode == 1 and "not applied" in proc.stdout and "kgo:Event" in proc.stdout
