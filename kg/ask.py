@@ -292,14 +292,8 @@ def _ask(g: KnowledgeGraph, question: str) -> Answer:
     )
 
 
-_LEXICON_CACHE: dict[int, Lexicon] = {}
-
-
 def _lexicon(g: KnowledgeGraph) -> Lexicon:
-    key = id(g.lexicon)
-    if key not in _LEXICON_CACHE:
-        _LEXICON_CACHE[key] = Lexicon(g.lexicon)
-    return _LEXICON_CACHE[key]
+    return g.memo("ask-lexicon", lambda: Lexicon(g.lexicon))
 
 
 _EXPLAINED = STOPWORDS | {w for words, _ in _COMPARATORS for w in words} | set(_UNITS) | {"threshold", "trained", "models"}
@@ -381,7 +375,7 @@ def _comparator(toks: list[Token], free: list[int]) -> str | None:
     return None
 
 
-def _relation(lex: Lexicon, stems: list[str], free: list[int], toks: list[Token]) -> tuple[Phrase, int] | None:
+def _relation(lex: Lexicon, stems: list[str], free: list[int], toks: list[Token]) -> Reading | None:
     """Longest relation phrase among the free words; nouns read as nouns only in noun position."""
     free_set = set(free)
     words = [t.text for t in toks]
@@ -406,11 +400,15 @@ def _relation(lex: Lexicon, stems: list[str], free: list[int], toks: list[Token]
     hits.sort(key=lambda h: (h[0], h[1], h[2]), reverse=True)
     best = hits[0]
     alternatives = [(h[3], -h[2]) for h in hits if (h[0], h[1]) == (best[0], best[1]) and h[3].prop != best[3].prop]
-    _ALTERNATIVES[id(toks)] = alternatives
-    return best[3], -best[2]
+    return Reading(best[3], -best[2], alternatives)
 
 
-_ALTERNATIVES: dict[int, list] = {}
+class Reading(NamedTuple):
+    """The relation phrase a question uses, where it stands, and equally good other readings."""
+
+    phrase: Phrase
+    at: int
+    alternatives: list[tuple[Phrase, int]]
 
 
 def _verb_twin(lex: Lexicon, ph: Phrase) -> bool:
@@ -493,7 +491,7 @@ def _fits(g: KnowledgeGraph, lex: Lexicon, phrase: Phrase, direction: str, iri_:
 def _relation_answer(g, q, lex, phrase_at, mention, toks, stems, classes) -> Answer:
     """Among equally good readings of the phrase ("signed": party to a deal, signatory of a declaration),
     the first that fits the entity's type and has answers wins."""
-    candidates = [phrase_at, *_ALTERNATIVES.pop(id(toks), [])]
+    candidates = [(phrase_at.phrase, phrase_at.at), *phrase_at.alternatives]
     fitting = [c for c in candidates if _fits(g, lex, c[0], _direction(c[0], c[1], mention, toks, lex), mention.iri)]
     ordered = fitting + [c for c in candidates if c not in fitting]
     first = None
@@ -528,7 +526,7 @@ def _relation_single(g, q, lex, phrase_at, mention, toks, stems, classes) -> Ans
 def _check(g, q, lex, phrase_at, mentions, toks, stems) -> Answer:
     import pyoxigraph as ox
 
-    phrase, at = phrase_at
+    phrase, at, _ = phrase_at
     a, b = mentions[0], mentions[1]
     direction = _direction(phrase, at, a, toks, lex)
     subj, obj = (a, b) if direction == "forward" else (b, a)

@@ -122,6 +122,16 @@ class KnowledgeGraph:
         build = ensure_built(paths or Paths.from_env())
         return cls(build.store, build.lexicon)
 
+    def memo(self, name: str, make):
+        """Per-graph cache for derived structures (the ask lexicon, the networkx entity graph).
+
+        Kept on the graph itself, not in module dicts keyed by id(): a long-running server or a
+        test run that opens several graphs must never get another graph's structure back."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if name not in cache:
+            cache[name] = make()
+        return cache[name]
+
     @cached_property
     def index(self):
         from kg.linking import EntityIndex

@@ -12,28 +12,27 @@ _EDGES = """SELECT * WHERE {
   FILTER(isIRI(?o) && STRSTARTS(STR(?o), "https://w3id.org/kg-tc/id/"))
 }"""
 
-_GRAPHS: dict[int, object] = {}
-
 
 def entity_graph(g: KnowledgeGraph):
     """MultiDiGraph: nodes are entity IRIs, one edge per asserted fact (key = property)."""
+    return g.memo("entity-graph", lambda: _build(g))
+
+
+def _build(g: KnowledgeGraph):
     import networkx as nx
 
-    key = id(g)
-    if key not in _GRAPHS:
-        G = nx.MultiDiGraph()
-        for iri, e in g.lexicon["entities"].items():
-            G.add_node(iri, label=e["label"], types=e["types"])
-        for r in g.select(_EDGES):
-            s, o, p = r["s"].value, r["o"].value, r["p"].value.rsplit("#", 1)[-1]
-            ev = {"source": r["src"].value.rsplit("/", 1)[-1], "quote": r["quote"].value,
-                  "start": int(r["start"].value), "end": int(r["end"].value)}  # fmt: skip
-            if G.has_edge(s, o, key=p):
-                G.edges[s, o, p]["evidence"].append(ev)
-            else:
-                G.add_edge(s, o, key=p, property=p, evidence=[ev])
-        _GRAPHS[key] = G
-    return _GRAPHS[key]
+    G = nx.MultiDiGraph()
+    for iri, e in g.lexicon["entities"].items():
+        G.add_node(iri, label=e["label"], types=e["types"])
+    for r in g.select(_EDGES):
+        s, o, p = r["s"].value, r["o"].value, r["p"].value.rsplit("#", 1)[-1]
+        ev = {"source": r["src"].value.rsplit("/", 1)[-1], "quote": r["quote"].value,
+              "start": int(r["start"].value), "end": int(r["end"].value)}  # fmt: skip
+        if G.has_edge(s, o, key=p):
+            G.edges[s, o, p]["evidence"].append(ev)
+        else:
+            G.add_edge(s, o, key=p, property=p, evidence=[ev])
+    return G
 
 
 @dataclass

@@ -121,3 +121,16 @@ def test_ask_imports_nothing_heavy():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env_for(Paths.from_env()), timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_derived_structures_belong_to_their_graph(g, mini):
+    """Regression: the ask lexicon and entity graph were cached in module dicts keyed by id(),
+    so a second graph could be handed the first one's structures."""
+    from kg.build import build
+    from kg.nav import entity_graph
+
+    b = build(mini)
+    small = KnowledgeGraph(b.store, b.lexicon)
+    assert entity_graph(small).number_of_nodes() == len(small.lexicon["entities"]) == 8
+    assert entity_graph(g).number_of_nodes() == len(g.lexicon["entities"])
+    assert [a.label for a in small.ask("who founded Alibaba").answers] == ["Jack Ma"]
