@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 _GREEK = {"Σ": "sigma", "σ": "sigma", "ς": "sigma"}
 _TOKEN = re.compile(r"[a-z0-9]+")
-_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 class Token(NamedTuple):
@@ -51,7 +50,7 @@ def compact(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def stem(word: str) -> str:
-
+    """Snowball stem; used by the build (kg.lexicon), never on the ask path."""
     return _stemmer().stemWord(word)
 
 
