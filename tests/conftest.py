@@ -57,3 +57,28 @@ def run_kg(paths: Paths, *args: str, cwd: Path | None = None) -> subprocess.Comp
         text=True,
         timeout=300,
     )
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for servers the tests start)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout: float, why) -> None:
+    """Polls until the server a test started answers; `why()` explains a server that died or hung."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(why()) from None
+            time.sleep(0.2)

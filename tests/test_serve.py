@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,35 +14,21 @@ import pytest
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
 
 from kg.paths import Paths
-from tests.conftest import env_for
+from tests.conftest import env_for, free_port, wait_for_http
 from tests.test_query import _Listener
 
 TIMEOUT = 2.0
 ROW_CAP = 50
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--timeout", str(TIMEOUT), "--row-cap", str(ROW_CAP),
            "--cors", "http://localhost:5173"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env_for(Paths.from_env()), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/sparql", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read()) from None
-            time.sleep(0.2)
+    wait_for_http(base + "/sparql", proc, 60, lambda: proc.stderr.read() if proc.poll() is not None else "kg serve did not answer")
     yield base, port
     proc.terminate()
     try:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from kg.graph import KnowledgeGraph
 from kg.paths import Paths
 from kg.queries import named_queries
 from kg.remote import RemoteGraph
-from tests.conftest import env_for
+from tests.conftest import env_for, free_port, wait_for_http
 
 needs_virtuoso = pytest.mark.skipif(
     shutil.which("virtuoso-t") is None and not os.environ.get("KG_REQUIRE_VIRTUOSO"), reason="virtuoso-t not installed"
@@ -53,30 +50,17 @@ MaxQueryExecutionTime = 60
 """
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     d = tmp_path_factory.mktemp("virtuoso")
-    http = _port()
-    (d / "virtuoso.ini").write_text(INI.format(d=d, sql=_port(), http=http))
+    http = free_port()
+    (d / "virtuoso.ini").write_text(INI.format(d=d, sql=free_port(), http=http))
     proc = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", str(d / "virtuoso.ini")], cwd=d,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{http}"
+    log = d / "virtuoso.log"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/sparql", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((d / "virtuoso.log").read_text() if (d / "virtuoso.log").exists() else "no log") from None
-                time.sleep(0.5)
+        wait_for_http(base + "/sparql", proc, 120, lambda: log.read_text() if log.exists() else "no log")
         yield base
     finally:
         proc.terminate()
@@ -154,7 +138,7 @@ def test_cli_against_the_store(pushed):
 def test_remote_errors_are_one_line(virtuoso):
     bad = kg("query", "--endpoint", "ftp://x", "ASK {}")
     assert bad.returncode == 2 and "http(s) URL" in bad.stderr
-    refused = kg("ask", "--endpoint", f"http://127.0.0.1:{_port()}/sparql", "who founded Alibaba")
+    refused = kg("ask", "--endpoint", f"http://127.0.0.1:{free_port()}/sparql", "who founded Alibaba")
     assert refused.returncode == 4 and "cannot reach" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
     denied = kg("push", "--gsp", virtuoso + "/sparql-graph-crud-auth", KG_ENDPOINT_USER="dba", KG_ENDPOINT_PASSWORD="wrong")
     assert denied.returncode == 4 and "graphs replaced before it: none" in denied.stderr
