@@ -296,7 +296,7 @@ def _lexicon(g: KnowledgeGraph) -> Lexicon:
     return g.memo("ask-lexicon", lambda: Lexicon(g.lexicon))
 
 
-_EXPLAINED = STOPWORDS | {w for words, _ in _COMPARATORS for w in words} | set(_UNITS) | {"threshold", "trained", "models"}
+_EXPLAINED = STOPWORDS | {w for words, _ in _COMPARATORS for w in words} | set(_UNITS) | {"threshold"}
 
 
 def _link(g: KnowledgeGraph, lex: Lexicon, q: str, toks: list[Token], stems: list[str], class_spans: list[set[int]]):

@@ -18,7 +18,19 @@ from kg import __version__
 from kg.errors import InputError, Location
 from kg.paths import Paths
 
-_CODE_FILES = ("iri.py", "load.py", "compile.py", "infer.py", "build.py", "ontology.py", "model.py", "yamlio.py", "lexicon.py")
+_CODE_FILES = (
+    "iri.py",
+    "load.py",
+    "compile.py",
+    "infer.py",
+    "build.py",
+    "ontology.py",
+    "model.py",
+    "yamlio.py",
+    "lexicon.py",
+    "linking.py",
+    "text.py",
+)
 
 
 class Build(NamedTuple):

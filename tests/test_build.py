@@ -85,3 +85,20 @@ def test_stats_builds_on_demand_and_reports_zero_facts_without_evidence(mini):
     assert s["facts_without_evidence"] == 0
     assert s["facts"] == 6 and s["per_source"]["mini"]["facts"] == 6
     assert s["per_class"]["Person"] == 2
+
+
+def test_fingerprint_covers_every_module_the_build_runs(mini):
+    """Regression: lexicon.py uses linking.py and text.py, which were not fingerprinted, so
+    changing them left a stale build in place."""
+    import subprocess
+    import sys
+
+    from kg.build import _CODE_FILES
+    from tests.conftest import env_for
+
+    code = "import sys; from kg.build import build; from kg.paths import Paths; build(Paths.from_env(), force=True); " \
+           "print(' '.join(m.split('.', 1)[1] + '.py' for m in sys.modules if m.startswith('kg.')))"  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], env=env_for(mini), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    used = set(proc.stdout.split()) - {"paths.py", "errors.py"}  # where files are, how errors read: not build inputs
+    assert used <= set(_CODE_FILES), used - set(_CODE_FILES)
