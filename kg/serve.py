@@ -252,6 +252,20 @@ iframe{{width:100%;height:480px;border:1px solid #ddd}}</style></head><body>
     return Starlette(routes=routes, middleware=middleware)
 
 
+def _check_bind(host: str, port: int) -> None:
+    """A taken port or an unknown interface is a usage error (exit 2), said before anything starts."""
+    import socket
+
+    from kg.errors import InputError
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = None) -> None:
     import uvicorn
 
@@ -259,6 +273,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
     from kg.workers import WorkerPool
 
     config = config or Config()
+    _check_bind(host, port)
     graph = KnowledgeGraph.open()
     store_path = graph.store_path
     pool = WorkerPool(store_path, size=config.workers)

@@ -182,3 +182,11 @@ def test_cors_only_for_the_allowed_origin(server):
     assert headers.get("access-control-allow-origin") == "http://localhost:5173"
     _, headers, _ = http(url, headers={"Origin": "http://evil.example"})
     assert "access-control-allow-origin" not in headers
+
+
+def test_port_in_use_is_one_line_exit_2(server):
+    _, port = server
+    proc = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", str(port)], capture_output=True, text=True,
+                          env=env_for(Paths.from_env()), timeout=120)  # fmt: skip
+    assert proc.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
