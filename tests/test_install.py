@@ -13,11 +13,28 @@ import pytest
 from tests.conftest import ROOT, SHARED_SOURCES
 
 
+def _dependency_dirs() -> list[str]:
+    """Where the running interpreter finds kg's dependencies: its own site-packages, whether it is a
+    virtual environment or a system install. (`venv --system-site-packages` from inside a venv would
+    see the base interpreter's packages instead, which is how this test once passed only in CI.)"""
+    import site
+
+    dirs = site.getsitepackages() + [site.getusersitepackages()]
+    return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(where)], check=True)
-    pip = [str(where / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(ROOT)]
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    py = str(where / "bin" / "python")
+    own = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True
+    )
+    # The new venv sees the running environment's packages after its own: a plain path line in a
+    # .pth file does not run that environment's .pth hooks, so an editable kg there stays invisible.
+    (Path(own.stdout.strip()) / "kg-test-deps.pth").write_text("\n".join(_dependency_dirs()) + "\n")
+    pip = [py, "-m", "pip", "install", "-q", "--no-deps", str(ROOT)]
     proc = subprocess.run(pip, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return where
