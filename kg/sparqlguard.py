@@ -59,8 +59,9 @@ def check(query: str) -> None:
         raise QueryRefused(f"query nested too deeply: more than {MAX_DEPTH} levels of {{ [ ( (at {position(query, offset)})")
     parsed = _parse(text, query)
     _refuse_forbidden(parsed)
-    from kg.graph import PREFIXES
     from rdflib.plugins.sparql.algebra import translateQuery
+
+    from kg.graph import PREFIXES
 
     try:
         with _deep_recursion():
