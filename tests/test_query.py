@@ -15,6 +15,7 @@ import pytest
 from kg.graph import KnowledgeGraph
 from kg.paths import Paths
 from tests.conftest import env_for
+from tests.test_guard import Listener as _Listener  # noqa: F401 (tests/test_serve.py imports it from here)
 
 SELECT = "SELECT ?p WHERE { kgr:great-hall-meeting kgo:host ?p }"
 
