@@ -28,8 +28,28 @@ EXIT_INTERNAL = 3
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"kg: error: {message}", err=True)
+    typer.echo(f"kg: error: {_clean(message)}", err=True)
     raise typer.Exit(code)
+
+
+def _clean(text: str) -> str:
+    from kg.terminal import clean
+
+    return clean(text)
+
+
+def _echo(text: str) -> None:
+    """Text output that carries data (labels, quotes, query results): no terminal escapes pass."""
+    typer.echo(_clean(text))
+
+
+def _deny_network() -> None:
+    """The second wall, right before a user's query is evaluated here (see kg.sandbox)."""
+    from kg.sandbox import deny_network
+
+    reason = deny_network()
+    if reason:
+        typer.echo(f"kg: warning: {reason}; the query runs behind the SPARQL guard only", err=True)
 
 
 def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -43,7 +63,7 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except ViolationsFound as exc:
             for line in exc.lines:
-                typer.echo(line)
+                _echo(line)
             _fail(str(exc), exc.exit_code)
         except KgError as exc:
             _fail(str(exc), exc.exit_code)
@@ -97,7 +117,7 @@ def validate(
     _quiet_libraries()
     report = do_validate(_paths(sources))
     for line in report.violations:
-        typer.echo(line)
+        _echo(line)
     checked = f"{report.checked_quotes} quotes checked against {len(report.sources_with_text)} source texts"
     if report.sources_without_text:
         checked += f"; no text for {', '.join(report.sources_without_text)}"
@@ -121,7 +141,10 @@ def stats(fmt: Annotated[str, typer.Option("--format", help="text or json")] = "
     if fmt not in ("text", "json"):
         _fail(f"--format must be text or json, not {fmt!r}", EXIT_INPUT)
     s = do_stats(ensure_built(_paths()))
-    typer.echo(json.dumps(s, indent=2) if fmt == "json" else render(s))
+    if fmt == "json":
+        typer.echo(json.dumps(s, indent=2))
+    else:
+        _echo(render(s))
 
 
 @app.command()
@@ -179,7 +202,7 @@ def ask(
     if fmt == "json":
         typer.echo(json.dumps(answer.as_json(), indent=2, ensure_ascii=False))
     else:
-        typer.echo(render_answer(answer, explain=explain))
+        _echo(render_answer(answer, explain=explain))
 
 
 @app.command()
@@ -190,7 +213,10 @@ def show(name: Annotated[str, typer.Argument(help="Entity name, alias or id.")],
 
     _check_format(fmt, ("text", "json"))
     c = _graph().show(name)
-    typer.echo(json.dumps(c, indent=2, ensure_ascii=False) if fmt == "json" else render(c))
+    if fmt == "json":
+        typer.echo(json.dumps(c, indent=2, ensure_ascii=False))
+    else:
+        _echo(render(c))
 
 
 @app.command()
@@ -211,7 +237,7 @@ def search(
     else:
         for h in hits:
             via = f"  (as {h['matched']!r})" if h["matched"] != h["label"] else ""
-            typer.echo(f"{h['score']:5.1f}  {h['label']}  [{', '.join(h['types'])}]{via}")
+            _echo(f"{h['score']:5.1f}  {h['label']}  [{', '.join(h['types'])}]{via}")
 
 
 @app.command()
@@ -233,10 +259,10 @@ def path(
     if fmt == "json":
         typer.echo(json.dumps({"chain": p.chain, "edges": p.edges}, indent=2, ensure_ascii=False))
         return
-    typer.echo(" ".join(p.chain))
+    _echo(" ".join(p.chain))
     for e in p.edges:
         for ev in e["evidence"][:1]:
-            typer.echo(f"    “{ev['quote']}” [{ev['source']} {ev['start']}-{ev['end']}]")
+            _echo(f"    “{' '.join(ev['quote'].split())}” [{ev['source']} {ev['start']}-{ev['end']}]")
 
 
 @app.command()
@@ -256,7 +282,7 @@ def neighbors(
         typer.echo(json.dumps(edges, indent=2, ensure_ascii=False))
         return
     for e in edges:
-        typer.echo(f"[{e['distance']}] {e['text']}")
+        _echo(f"[{e['distance']}] {e['text']}")
     if not edges:
         typer.echo("No neighbours")
 
@@ -278,7 +304,7 @@ def query(
         from kg.queries import named_queries
 
         for q in named_queries(p.queries):
-            typer.echo(f"{q['name']:<32} {q['title']}")
+            _echo(f"{q['name']:<32} {q['title']}")
         return
     stdin_text = None
     if (sparql in (None, "-")) and not name and not sys.stdin.isatty():
@@ -291,9 +317,10 @@ def query(
         sys.stdout.flush()
         return
     g = _graph()
+    _deny_network()
     result = g.query(text)
     if fmt == "table":
-        typer.echo(table(result, g))
+        _echo(table(result, g))
     else:
         sys.stdout.buffer.write(serialize(result, fmt))
         sys.stdout.flush()
@@ -318,13 +345,31 @@ def viz(
     chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(out.suffix.lower(), "html")
     g = _graph()
     text = read_query_arg(query, None, _paths().queries, None) if query else None
+    opener = None
+    if text is not None:
+        if open_ and chosen == "html":
+            opener = _browser_opener()  # started before the sandbox, so the browser keeps the network
+        _deny_network()
     sel = select(g, focus=focus, depth=depth, types=type_.split(",") if type_ else None, query=text, context=context)
     write(g, sel, out, chosen)
     typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges")
-    if open_ and chosen == "html":
+    if opener is not None:
+        opener.communicate(out.resolve().as_uri() + "\n")
+    elif open_ and chosen == "html":
         import webbrowser
 
         webbrowser.open(out.resolve().as_uri())
+
+
+def _browser_opener():
+    """A helper process outside the network sandbox that opens the page it is sent on stdin.
+
+    The seccomp filter is inherited by children: a browser started from the sandboxed process
+    would have no network for the rest of its life."""
+    import subprocess
+
+    script = "import sys, webbrowser\nuri = sys.stdin.readline().strip()\nif uri:\n    webbrowser.open(uri)\n"
+    return subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, text=True)
 
 
 @app.command()
@@ -450,7 +495,7 @@ def review(
             except EOFError:
                 return "q"
 
-        interactive(path, draft, ask, typer.echo)
+        interactive(path, draft, ask, _echo)
     left = sum(1 for i in draft["items"] if i["status"] in ("proposed", "flagged"))
     typer.echo(f"{sum(1 for i in draft['items'] if i['status'] == 'accepted')} accepted, "
                f"{sum(1 for i in draft['items'] if i['status'] == 'rejected')} rejected, {left} still proposed")  # fmt: skip

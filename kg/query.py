@@ -8,14 +8,13 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.graph import PREFIXES, KnowledgeGraph
-from kg.sparqlguard import check
+from kg.sparqlguard import QuerySyntaxError, check
+from kg.sparqlguard import syntax_message as _syntax_message
+
+__all__ = ["QueryResult", "QuerySyntaxError", "read_query_arg", "run_query", "serialize", "table"]
 
 RESULT_FORMATS = {"csv", "tsv", "json", "xml"}
 GRAPH_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "jsonld": "JSON_LD", "xml": "RDF_XML", "trig": "TRIG", "nq": "N_QUADS"}
-
-
-class QuerySyntaxError(InputError):
-    """Malformed SPARQL; the message names line and column. Exit 2."""
 
 
 @dataclass
@@ -42,16 +41,6 @@ def run_query(g: KnowledgeGraph, sparql: str) -> QueryResult:
     if kind == "QueryBoolean":
         return QueryResult("ask", res, [])
     return QueryResult("graph", res, [])
-
-
-def _syntax_message(text: str) -> str:
-    m = re.match(r"error at (\d+):(\d+): (.*)", text, re.S)
-    if not m:
-        return f"SPARQL syntax error: {text.splitlines()[0] if text else 'malformed query'}"
-    detail = " ".join(m.group(3).split())
-    if len(detail) > 160:
-        detail = detail[:157] + "..."
-    return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {detail}"
 
 
 def read_query_arg(arg: str | None, stdin_text: str | None, named_dir: Path, name: str | None) -> str:

@@ -1,14 +1,12 @@
-"""kg query: formats, named queries, errors with positions, and the SSRF / file-read refusals."""
+"""kg query: formats, named queries, errors with positions (the SSRF / file-read refusals: test_guard.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import socket
 import subprocess
 import sys
-import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -16,8 +14,8 @@ import pytest
 
 from kg.graph import KnowledgeGraph
 from kg.paths import Paths
-from kg.sparqlguard import QueryRefused, check
 from tests.conftest import env_for
+from tests.test_guard import Listener as _Listener  # noqa: F401 (tests/test_serve.py imports it from here)
 
 SELECT = "SELECT ?p WHERE { kgr:great-hall-meeting kgo:host ?p }"
 
@@ -88,74 +86,6 @@ def test_syntax_error_has_position_exit_2_no_traceback():
 def test_update_is_refused():
     proc = kg("query", "INSERT DATA { <http://a> <http://b> <http://c> }")
     assert proc.returncode == 2 and "read-only" in proc.stderr
-
-
-class _Listener:
-    """A TCP listener on 127.0.0.1 that records whether anything connected."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.hits = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-                self.hits += 1
-                conn.close()
-            except OSError:
-                continue
-
-    def close(self) -> None:
-        self.stop = True
-        self.thread.join(2)
-        self.sock.close()
-
-
-def test_service_is_refused_and_nothing_is_fetched():
-    listener = _Listener()
-    try:
-        q = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
-        proc = kg("query", q)
-        assert proc.returncode == 2 and "SERVICE" in proc.stderr
-        lower = kg("query", q.replace("SERVICE", "service"))
-        assert lower.returncode == 2
-    finally:
-        listener.close()
-    assert listener.hits == 0
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }",
-        "SELECT * FROM NAMED <http://127.0.0.1:1/x> WHERE { GRAPH ?g { ?s ?p ?o } }",
-        "LOAD <file:///etc/passwd>",
-        "SELECT * WHERE { ?s ?p ?o } # harmless\nSERVICE",
-    ],
-)
-def test_dataset_clauses_and_load_are_refused(query):
-    with pytest.raises(QueryRefused):
-        check(query)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        'SELECT * WHERE { ?s rdfs:label "service from load" }',
-        "SELECT ?service WHERE { ?service ?p <http://example.org/FROM> }",
-        "SELECT * WHERE { ?s ?p ?o FILTER NOT EXISTS { ?s a <http://x/Delete> } }",
-    ],
-)
-def test_keywords_in_strings_iris_and_variables_are_fine(query):
-    check(query)
 
 
 def test_show_search_path_neighbors():
