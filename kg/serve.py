@@ -1,8 +1,11 @@
 """`kg serve`: a read-only SPARQL 1.1 Protocol endpoint with linked-data entity pages.
 
-Starlette app (kg.web.app); user SPARQL runs in worker processes (kg.workers) with a timeout that
-kills the work and a row cap announced in the `X-KG-Row-Cap` / `X-KG-Truncated` headers. SERVICE,
-LOAD and FROM are refused before anything runs. Binds to 127.0.0.1 unless told otherwise.
+The Starlette app is in kg.web.app; user SPARQL runs in worker processes (kg.workers) behind a
+bounded queue, each query with a timeout that kills the work and a memory cap; the row cap is
+announced in the `X-KG-Row-Cap` / `X-KG-Truncated` headers. SERVICE, LOAD and FROM are refused
+before anything runs. The server binds to 127.0.0.1 unless told otherwise, answers only Host
+headers naming that address (kg.web.hosts), limits how long a client may take to send a request
+and how many connections it keeps (kg.web.protocol), and follows rebuilds (kg.web.follow).
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ class Config:
     max_request_bytes: int = 64 * 1024
     workers: int = 2
     cors: tuple[str, ...] = ()  # origins allowed to call the endpoint from a browser (YASGUI)
+    memory_mb: int = 2048  # address-space cap (RLIMIT_AS) of each query process; 0 = none
+    queue: int | None = None  # queries that may wait for a worker; None = 4 x workers
+    queue_wait: float | None = None  # seconds a query may wait for a worker; None = max(timeout, 5)
+    header_timeout: float = 10.0  # seconds to send the request head (and, separately, the body)
+    max_connections: int = 1000
+    allow_hosts: tuple[str, ...] = ()  # Host names accepted besides the bound address
+    follow_interval: float = 1.0  # seconds between looks at <KG_HOME>/current
 
 
 def _check_bind(host: str, port: int) -> None:
@@ -33,22 +43,61 @@ def _check_bind(host: str, port: int) -> None:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def _connection_cap(wanted: int) -> int:
+    """Raises the open-file limit to its hard maximum and keeps the connection cap below it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return max(16, min(wanted, soft - 64)) if soft != resource.RLIM_INFINITY else wanted
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = None) -> None:
+    import contextlib
+
     import uvicorn
 
-    from kg.graph import KnowledgeGraph
-    from kg.workers import WorkerPool
+    from kg.build import ensure_built
+    from kg.errors import InputError
+    from kg.paths import Paths
+    from kg.web.app import create_app
+    from kg.web.follow import Holder, follow, open_generation
+    from kg.web.hosts import Names
+    from kg.web.protocol import guarded_protocol
+    from kg.workers import WorkerFailed, WorkerPool
 
     config = config or Config()
     _check_bind(host, port)
-    graph = KnowledgeGraph.open()
-    store_path = graph.store_path
-    from kg.web.app import create_app
-
-    pool = WorkerPool(store_path, size=config.workers)
+    paths = Paths.from_env()
+    served = open_generation(ensure_built(paths).path)
+    holder = Holder(served)
+    pool = WorkerPool(served.graph.store_path, size=config.workers, memory_mb=config.memory_mb, queue_cap=config.queue)
     try:
-        app = create_app(graph, pool, config)
-        print(f"kg serving http://{host}:{port}/ (SPARQL at /sparql; timeout {config.timeout:g} s, row cap {config.row_cap})", flush=True)
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+        try:
+            sandbox = pool.start()
+        except WorkerFailed as exc:
+            raise InputError(str(exc)) from None
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            import asyncio
+
+            task = asyncio.get_running_loop().create_task(follow(paths.home, holder, pool, config.follow_interval))
+            yield
+            task.cancel()
+
+        app = create_app(holder, pool, config, Names(host, port, config.allow_hosts), lifespan)
+        print(f"kg serving http://{host}:{port}/ (SPARQL at /sparql; timeout {config.timeout:g} s, row cap {config.row_cap}, "
+              f"{config.workers} query processes of at most {config.memory_mb or 'unlimited'} MB)", flush=True)  # fmt: skip
+        if sandbox:
+            print(f"kg: note: query processes may open network connections: {sandbox}", flush=True)
+        protocol = guarded_protocol(config.header_timeout, _connection_cap(config.max_connections))
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3, http=protocol)
     finally:
         pool.close()
+        holder.served.release()

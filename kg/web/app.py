@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from kg import iri
@@ -10,6 +11,9 @@ from kg.workers import GRAPH_TYPES
 
 if TYPE_CHECKING:
     from kg.serve import Config
+    from kg.web.follow import Holder
+    from kg.web.hosts import Names
+    from kg.workers import WorkerPool
 
 SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix formats: <http://www.w3.org/ns/formats/> .
@@ -58,7 +62,9 @@ def _accept(header: str | None) -> list[str]:
     return [aliases.get(m, m) for _, _, m in sorted(items)]
 
 
-def create_app(graph, pool, config: Config):
+def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | None = None, lifespan=None):
+    """The app: /sparql goes to the worker pool (bounded queue, own threads); the pages run here, on
+    fixed bounded queries over the served generation, and never wait behind the pool."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
@@ -66,20 +72,23 @@ def create_app(graph, pool, config: Config):
     from starlette.routing import Route
 
     from kg.errors import KgError
-    from kg.sparqlguard import QueryRefused, check
 
-    def error(status: int, message: str) -> Response:
-        return PlainTextResponse(message + "\n", status_code=status)
+    def error(status: int, message: str, headers: dict | None = None) -> Response:
+        return PlainTextResponse(message + "\n", status_code=status, headers=headers)
 
     async def body_text(request: Request) -> str | Response:
         length = request.headers.get("content-length")
         if length and int(length) > config.max_request_bytes:
             return error(413, f"request too large: at most {config.max_request_bytes} bytes")
         raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > config.max_request_bytes:
-                return error(413, f"request too large: at most {config.max_request_bytes} bytes")
+        try:
+            async with asyncio.timeout(config.header_timeout):  # a body sent a byte a second does not hold a connection
+                async for chunk in request.stream():
+                    raw += chunk
+                    if len(raw) > config.max_request_bytes:
+                        return error(413, f"request too large: at most {config.max_request_bytes} bytes")
+        except TimeoutError:
+            return error(408, f"request body not received within {config.header_timeout:g} s")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -122,20 +131,17 @@ def create_app(graph, pool, config: Config):
             return error(400, "default-graph-uri / named-graph-uri are refused: the dataset is fixed")
         if not query or not query.strip():
             return error(400, "missing query")
-        try:
-            check(query)
-        except QueryRefused as exc:
-            return error(400, str(exc))
         short = (request.query_params.get("format") or request.query_params.get("output") or "").lower()
         accept = [_SHORT[short]] if short in _SHORT else _accept(request.headers.get("accept"))
-        out = await run_in_threadpool(pool.run, query, accept, config.row_cap, config.timeout)
+        wait = config.queue_wait if config.queue_wait is not None else max(config.timeout, 5.0)
+        out = await pool.run(query, accept, config.row_cap, config.timeout, wait)  # the guard runs in the worker
         if not out.ok:
-            return error(out.status, out.error)
+            return error(out.status, out.error, {"Retry-After": str(out.retry_after)} if out.retry_after else None)
         headers = {"X-KG-Row-Cap": str(config.row_cap), "X-KG-Truncated": "true" if out.truncated else "false",
                    "X-KG-Rows": str(out.rows), "Vary": "Accept"}  # fmt: skip
         return Response(out.body, media_type=out.media_type, headers=headers)
 
-    def entity_rdf(entity_iri: str, media: str) -> bytes:
+    def entity_rdf(graph, entity_iri: str, media: str) -> bytes:
         import pyoxigraph as ox
 
         from kg.graph import PREFIXES
@@ -146,6 +152,10 @@ def create_app(graph, pool, config: Config):
         return ox.serialize(list(res), format=fmt, prefixes=PREFIXES if fmt != ox.RdfFormat.N_TRIPLES else None)
 
     async def entity(request: Request) -> Response:
+        with holder.use() as graph:
+            return await entity_in(graph, request)
+
+    async def entity_in(graph, request: Request) -> Response:
         ident = request.path_params["ident"]
         suffix = {".ttl": "text/turtle", ".jsonld": "application/ld+json", ".nt": "application/n-triples", ".rdf": "application/rdf+xml"}
         forced = next((m for s, m in suffix.items() if ident.endswith(s)), None)
@@ -160,10 +170,14 @@ def create_app(graph, pool, config: Config):
             from kg.show import card
 
             return HTMLResponse(entity_page(await run_in_threadpool(card, graph, entity_iri)))
-        body = await run_in_threadpool(entity_rdf, entity_iri, media)
+        body = await run_in_threadpool(entity_rdf, graph, entity_iri, media)
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     async def viz(request: Request) -> Response:
+        with holder.use() as graph:
+            return await viz_in(graph, request)
+
+    async def viz_in(graph, request: Request) -> Response:
         from kg.viz import render_html, select
 
         ident = request.path_params["ident"]
@@ -180,7 +194,8 @@ def create_app(graph, pool, config: Config):
         if len(q) > 500:
             return JSONResponse({"error": "question too long"}, status_code=400)
         try:
-            answer = await run_in_threadpool(graph.ask, q)
+            with holder.use() as graph:
+                answer = await run_in_threadpool(graph.ask, q)
         except KgError as exc:
             status = 404 if exc.exit_code == 1 else 400
             return JSONResponse({"question": q, "error": str(exc), "suggestions": getattr(exc, "suggestions", [])}, status_code=status)
@@ -188,8 +203,9 @@ def create_app(graph, pool, config: Config):
 
     async def home(request: Request) -> Response:
         q = request.query_params.get("q", "")
-        hits = await run_in_threadpool(graph.search, q, None, 20) if q.strip() else []
-        return HTMLResponse(home_page(len(graph.lexicon["entities"]), q, hits))
+        with holder.use() as graph:
+            hits = await run_in_threadpool(graph.search, q, None, 20) if q.strip() else []
+            return HTMLResponse(home_page(len(graph.lexicon["entities"]), q, hits))
 
     routes = [
         Route("/", home),
@@ -198,12 +214,15 @@ def create_app(graph, pool, config: Config):
         Route("/viz/{ident:path}", viz),
         Route("/ask", ask),
     ]
-    middleware = []
+    from starlette.middleware import Middleware
+
+    from kg.web.hosts import HostGuard
+
+    middleware = [Middleware(HostGuard, names=names, cors=config.cors)] if names is not None else []
     if config.cors:
-        from starlette.middleware import Middleware
         from starlette.middleware.cors import CORSMiddleware
 
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(config.cors), allow_methods=["GET", "POST"],
                                      allow_headers=["Content-Type", "Accept"],
                                      expose_headers=["X-KG-Row-Cap", "X-KG-Rows", "X-KG-Truncated"]))  # fmt: skip
-    return Starlette(routes=routes, middleware=middleware)
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
