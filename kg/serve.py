@@ -21,7 +21,7 @@ class Config:
     workers: int = 2
     cors: tuple[str, ...] = ()  # origins allowed to call the endpoint from a browser (YASGUI)
     memory_mb: int = 2048  # address-space cap (RLIMIT_AS) of each query process; 0 = none
-    queue: int | None = None  # queries that may wait for a worker; None = 4 x workers
+    queue: int | None = None  # queries that may wait for a worker; None = 16 x workers
     queue_wait: float | None = None  # seconds a query may wait for a worker; None = max(timeout, 5)
     header_timeout: float = 10.0  # seconds to send the request head (and, separately, the body)
     max_connections: int = 1000

@@ -280,10 +280,12 @@ class WorkerPool:
     the pool to a new store (a rebuild) without a moment where no worker is available."""
 
     def __init__(self, store_path: Path, size: int = 2, memory_mb: int = 2048, queue_cap: int | None = None) -> None:
+        # queue_cap: queries that may wait; 16 per worker absorbs ordinary concurrency (20 clients on 2
+        # workers never see a refusal), and beyond it a 503 at once is better than a wait that will fail
         self.store_path = store_path
         self.size = size
         self.memory_mb = memory_mb
-        self.queue_cap = 4 * size if queue_cap is None else queue_cap
+        self.queue_cap = 16 * size if queue_cap is None else queue_cap
         self.ctx = mp.get_context("spawn")
         self.err_dir = Path(tempfile.mkdtemp(prefix="kg-serve-"))
         self.executor = ThreadPoolExecutor(max_workers=3 * size + 4, thread_name_prefix="kg-query")
