@@ -82,7 +82,7 @@ def run(scenario: str, args, env: dict) -> None:
     queries = [p.read_text() for p in sorted((ROOT / "queries").glob("*.rq"))]
     port = free_port()
     cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--workers", str(args.workers), "--timeout", str(args.timeout)]
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=env["KG_HOME"])
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -178,7 +178,7 @@ def main() -> None:
     env = dict(os.environ, KG_HOME=home, KG_DATA_DIR=str(ROOT / "data"), KG_ONTOLOGY_DIR=str(ROOT / "ontology"))
     if args.checkout:
         env["PYTHONPATH"] = str(args.checkout.resolve())
-    subprocess.run([sys.executable, "-m", "kg", "build"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "kg", "build"], env=env, check=True, capture_output=True, cwd=home)
     for scenario in ["mixed", "runaways", "large", "slow"] if args.scenario == "all" else [args.scenario]:
         run(scenario, args, env)
 
