@@ -222,6 +222,9 @@ class _Worker:
                 return self.conn.recv()
         except (EOFError, OSError):  # the process died under the query
             return self._died()
+        except Exception as exc:  # an answer that cannot be read: the process is not trusted again
+            self.kill()
+            return Outcome(False, error=f"query process failed: {type(exc).__name__}: {exc}", status=500, retire=True)
         self.kill()
         return Outcome(False, error=f"query timed out after {timeout:g} s and was stopped", status=503, retire=True)
 
