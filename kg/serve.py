@@ -68,8 +68,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
     from kg.web.app import create_app
     from kg.web.follow import Holder, follow, open_generation
     from kg.web.hosts import Names
+    from kg.web.pool import WorkerPool
     from kg.web.protocol import guarded_protocol
-    from kg.workers import WorkerFailed, WorkerPool
+    from kg.workers import WorkerFailed
 
     config = config or Config()
     _check_bind(host, port)

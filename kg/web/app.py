@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from kg.serve import Config
     from kg.web.follow import Holder
     from kg.web.hosts import Names
-    from kg.workers import WorkerPool
+    from kg.web.pool import WorkerPool
 
 SD = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix formats: <http://www.w3.org/ns/formats/> .

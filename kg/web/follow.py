@@ -3,7 +3,7 @@
 `kg build` writes each build into a new generation folder and then moves `<KG_HOME>/current`;
 it prunes old generations. The server holds a lease (kg.build.hold_generation, where that exists)
 on the generation it serves, so prune leaves it alone, and polls `current` every second: on a
-change it opens the new generation, moves the query workers over (kg.workers.WorkerPool.switch)
+change it opens the new generation, moves the query workers over (kg.web.pool.WorkerPool.switch)
 and the pages with them, and releases the old lease once no worker or page uses it any more.
 """
 
