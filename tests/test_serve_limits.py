@@ -44,7 +44,7 @@ def test_large_queries_do_not_freeze_the_pages(mini):
 
 
 def test_runaways_on_every_worker_queue_is_bounded_and_pages_answer(mini):
-    with started(mini, "--workers", "1", "--queue", "4", "--timeout", "3") as srv:
+    with started(mini, "--workers", "1", "--queue", "4", "--timeout", "2") as srv:  # queued ones wait up to 5 s
         runaway, rbox = _in_thread(srv.query, RUNAWAY)
         time.sleep(1.0)
         cheap = [_in_thread(srv.query, CHEAP) for _ in range(6)]
