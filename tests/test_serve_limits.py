@@ -120,3 +120,11 @@ def test_slow_clients_are_cut_off_and_others_answered(mini):
         for s in slow:
             s.close()
     assert len(closed) == 300, f"{300 - len(closed)} slow connections still open after 8 s (header timeout 3 s)"
+
+
+def test_a_memory_cap_below_a_resting_worker_is_one_line_exit_2(mini):
+    from tests.conftest import free_port, run_kg
+
+    proc = run_kg(mini, "serve", "--port", str(free_port()), "--memory-mb", "100")
+    assert proc.returncode == 2 and "--memory-mb 100 is below what a query process uses at rest" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
