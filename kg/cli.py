@@ -414,12 +414,19 @@ def serve(
     row_cap: Annotated[int, typer.Option("--row-cap", min=1, help="Most rows (or triples) returned; announced in headers.")] = 10000,
     workers: Annotated[int, typer.Option("--workers", min=1, max=32, help="Query processes.")] = 2,
     cors: Annotated[list[str] | None, typer.Option("--cors", help="Allow this browser origin (e.g. a local YASGUI page).")] = None,
+    queue: Annotated[int | None, typer.Option("--queue", min=0, help="Queries that may wait for a worker (default 16 per worker).")] = None,
+    memory_mb: Annotated[int, typer.Option("--memory-mb", min=0, help="Address-space cap of each query process (0: none).")] = 2048,
+    header_timeout: Annotated[float, typer.Option("--header-timeout", min=0.1, help="Seconds a client has to send a request.")] = 10.0,
+    max_connections: Annotated[int, typer.Option("--max-connections", min=1, help="Open connections kept at most.")] = 1000,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Also answer this Host name (e.g. a LAN name).")] = None,
 ) -> None:
     """Serve the graph: SPARQL 1.1 Protocol at /sparql, entity pages at /entity/<id>, /ask?q=."""
     from kg.serve import Config
     from kg.serve import serve as run_server
 
-    run_server(host, port, Config(timeout=timeout, row_cap=row_cap, workers=workers, cors=tuple(cors or ())))
+    config = Config(timeout=timeout, row_cap=row_cap, workers=workers, cors=tuple(cors or ()), memory_mb=memory_mb, queue=queue,
+                    header_timeout=header_timeout, max_connections=max_connections, allow_hosts=tuple(allow_host or ()))  # fmt: skip
+    run_server(host, port, config)
 
 
 source_app = typer.Typer(help="Register new texts (kept in the corpus folder, outside data/).", no_args_is_help=True)

@@ -1,16 +1,20 @@
 """Query workers: separate processes, so a query that runs too long is really stopped (killed).
 
-Oxigraph cannot cancel a running query from another thread, so the server never runs user
-SPARQL in its own process: each worker opens the store read-only, executes one query at a time,
-caps the rows and serialises the result. On timeout the worker is killed and replaced.
+Oxigraph cannot cancel a running query from another thread, so the server never runs user SPARQL
+in its own process: each worker opens the store read-only, refuses what the guard refuses, executes
+one query at a time, caps the rows and serialises the result. Each worker has an address-space cap
+(RLIMIT_AS), so a query that would eat the machine's memory ends in its own process, and the
+parent says which limit ended it: the time (killed, "timed out"), the memory cap, or the process
+dying for another reason (a signal, a stack overflow).
+
+The pool of these processes, driven from the server's event loop, is kg.web.pool.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import queue
-import threading
-import time
+import os
+import signal
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +28,8 @@ class Outcome:
     rows: int = 0
     error: str = ""
     status: int = 200
+    retry_after: int | None = None  # seconds, for "server busy"
+    retire: bool = False  # the worker that produced this must not run another query
 
 
 RESULT_TYPES = {
@@ -38,6 +44,11 @@ GRAPH_TYPES = {
     "application/ld+json": "JSON_LD",
     "application/rdf+xml": "RDF_XML",
 }
+MEMORY = "query stopped: it needed more than the {mb} MB memory cap of a query process (--memory-mb)"
+
+
+class WorkerFailed(Exception):
+    """A query process that could not start (the store will not open, the memory cap is too low)."""
 
 
 def _take(results, cap: int) -> tuple[list, bool]:
@@ -51,10 +62,17 @@ def _take(results, cap: int) -> tuple[list, bool]:
 
 
 def _run(store, sparql: str, accept: list[str], row_cap: int) -> Outcome:
+    """One query, in the worker: the guard first (here, so its cost is bounded by the timeout)."""
     import pyoxigraph as ox
 
+    from kg.errors import InputError
     from kg.graph import PREFIXES
+    from kg.sparqlguard import check
 
+    try:
+        check(sparql)
+    except InputError as exc:  # QueryRefused, or a query the guard cannot read
+        return Outcome(False, error=str(exc), status=400)
     try:
         res = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
     except SyntaxError as exc:
@@ -103,11 +121,38 @@ def _serialize_rows(variables, rows, fmt: str) -> bytes:
     return result.serialize(format={"JSON": "json", "XML": "xml", "CSV": "csv", "TSV": "tsv"}[fmt])
 
 
-def _worker(store_path: str, conn) -> None:
+def _address_space() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _worker(store_path: str, conn, memory_mb: int, err_path: str) -> None:
+    # stderr goes to a file the parent reads when this process dies: Rust's "memory allocation of N
+    # bytes failed" and "has overflowed its stack" are said there and nowhere else.
+    fd = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 2)
+    os.close(fd)
+    import resource
+
     import pyoxigraph as ox
 
     store = ox.Store.read_only(store_path)
-    conn.send("ready")
+    for fmt in ("JSON", "XML", "CSV"):  # load the guard and the serialisers before the cap applies
+        _serialize_rows([], [], fmt)
+    _run(store, "ASK {}", [], 1)
+    try:
+        from kg.sandbox import deny_network
+    except ImportError:
+        deny_network = None
+    sandbox = deny_network() if deny_network else "this kg has no network sandbox (kg.sandbox)"
+    resting = _address_space()
+    if memory_mb:
+        limit = memory_mb * 2**20
+        if limit <= resting:
+            conn.send(("too-small", sandbox, resting))
+            return
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn.send(("ready", sandbox, resting))
     while True:
         try:
             job = conn.recv()
@@ -115,67 +160,109 @@ def _worker(store_path: str, conn) -> None:
             return
         if job is None:
             return
+        os.ftruncate(2, 0)
+        os.lseek(2, 0, os.SEEK_SET)
         try:
-            conn.send(_run(store, *job))
+            out = _run(store, *job)
+        except MemoryError:
+            out = Outcome(False, error=MEMORY.format(mb=memory_mb), status=503, retire=True)
         except Exception as exc:  # a bug or a store error: reported, worker stays up
-            conn.send(Outcome(False, error=f"{type(exc).__name__}: {exc}", status=500))
+            out = Outcome(False, error=f"{type(exc).__name__}: {exc}", status=500)
+        try:
+            conn.send(out)
+        except MemoryError:
+            conn.send(Outcome(False, error=MEMORY.format(mb=memory_mb), status=503, retire=True))
+            return
+        if out.retire:
+            return
 
 
 class _Worker:
-    def __init__(self, ctx, store_path: Path) -> None:
+    """One query process and the pipe to it; its blocking methods run on the pool's threads."""
+
+    def __init__(self, ctx, store_path: Path, memory_mb: int, err_dir: Path, generation: int) -> None:
+        fd, name = tempfile.mkstemp(prefix="worker-", suffix=".err", dir=err_dir)
+        os.close(fd)
+        self.err_path = Path(name)
+        self.memory_mb = memory_mb
+        self.generation = generation
+        self.sandbox: str | None = None
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(str(store_path), child), daemon=True)
+        self.proc = ctx.Process(target=_worker, args=(str(store_path), child, memory_mb, name), daemon=True)
         self.proc.start()
         child.close()
-        self.ready = False
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.ready and self.conn.poll(timeout):
-            self.ready = self.conn.recv() == "ready"
+        """Blocks until the store is open; WorkerFailed says why a process could not start."""
+        reason = f"it did not start within {timeout:g} s"
+        try:
+            if self.conn.poll(timeout):
+                state, self.sandbox, resting = self.conn.recv()
+                if state == "ready":
+                    return
+                reason = f"--memory-mb {self.memory_mb} is below what a query process uses at rest ({resting >> 20} MB)"
+        except (EOFError, OSError):
+            reason = self._death()
+        self.stop()
+        raise WorkerFailed(f"query process did not start: {reason}")
+
+    def query(self, job: tuple, timeout: float) -> Outcome:
+        """Runs one job; the timeout counts from now, when this worker has it."""
+        try:
+            self.conn.send(job)
+            if self.conn.poll(timeout):
+                return self.conn.recv()
+        except (EOFError, OSError):  # the process died under the query
+            return self._died()
+        except Exception as exc:  # an answer that cannot be read: the process is not trusted again
+            self.kill()
+            return Outcome(False, error=f"query process failed: {type(exc).__name__}: {exc}", status=500, retire=True)
+        self.kill()
+        return Outcome(False, error=f"query timed out after {timeout:g} s and was stopped", status=503, retire=True)
+
+    def _died(self) -> Outcome:
+        reason = self._death()
+        if reason == "memory":
+            return Outcome(False, error=MEMORY.format(mb=self.memory_mb), status=503, retire=True)
+        return Outcome(False, error=f"query process died ({reason}); the query was not answered", status=500, retire=True)
+
+    def _death(self) -> str:
+        """Why the process ended: 'memory' for the cap, else the signal or exit code (and stack overflow)."""
+        self.proc.join(5)
+        try:
+            tail = self.err_path.read_bytes()[-4096:].decode("utf-8", "replace")
+        except OSError:
+            tail = ""
+        if "memory allocation of" in tail or "MemoryError" in tail:
+            return "memory"
+        code = self.proc.exitcode
+        if code is None:
+            what = "still running"
+        elif code < 0:
+            try:
+                what = signal.Signals(-code).name
+            except ValueError:
+                what = f"signal {-code}"
+        else:
+            what = f"exit code {code}"
+        if "overflowed its stack" in tail:
+            what += ", stack overflow: the query nests too deeply"
+        elif code == -signal.SIGKILL:
+            what += ", killed by the system, perhaps for memory"
+        return what
 
     def kill(self) -> None:
         self.proc.kill()
         self.proc.join(5)
-        self.conn.close()
 
-
-class WorkerPool:
-    """A fixed number of query processes; `run` blocks the calling thread (use a thread pool)."""
-
-    def __init__(self, store_path: Path, size: int = 2) -> None:
-        self.store_path = store_path
-        self.ctx = mp.get_context("spawn")
-        self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.lock = threading.Lock()
-        self.size = size
-        for _ in range(size):
-            self.idle.put(_Worker(self.ctx, store_path))
-
-    def run(self, sparql: str, accept: list[str], row_cap: int, timeout: float) -> Outcome:
-        started = time.monotonic()
+    def stop(self) -> None:
+        """Asks the process to exit (after its current query), then makes sure it did."""
         try:
-            worker = self.idle.get(timeout=timeout)
-        except queue.Empty:
-            return Outcome(False, error=f"server busy: no query worker free within {timeout:g} s", status=503)
-        try:
-            worker.wait_ready(max(0.1, timeout))
-            worker.conn.send((sparql, accept, row_cap))
-            remaining = timeout - (time.monotonic() - started)
-            if worker.conn.poll(max(0.0, remaining)):
-                outcome = worker.conn.recv()
-                self.idle.put(worker)
-                return outcome
-        except (EOFError, OSError, BrokenPipeError):
+            self.conn.send(None)
+        except OSError:
             pass
-        worker.kill()  # really stops the work
-        self.idle.put(_Worker(self.ctx, self.store_path))
-        return Outcome(False, error=f"query timed out after {timeout:g} s and was stopped", status=503)
-
-    def close(self) -> None:
-        while not self.idle.empty():
-            w = self.idle.get_nowait()
-            try:
-                w.conn.send(None)
-            except OSError:
-                pass
-            w.kill()
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.kill()
+        self.conn.close()
+        self.err_path.unlink(missing_ok=True)

@@ -37,10 +37,10 @@ def server():
         proc.kill()
 
 
-def http(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
+def http(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None, timeout: float = 30):
     req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=30) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()

@@ -1,0 +1,1 @@
+"""The pieces of `kg serve`: the Starlette app (app), its HTML pages (pages)."""
