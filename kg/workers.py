@@ -140,11 +140,9 @@ def _worker(store_path: str, conn, memory_mb: int, err_path: str) -> None:
     for fmt in ("JSON", "XML", "CSV"):  # load the guard and the serialisers before the cap applies
         _serialize_rows([], [], fmt)
     _run(store, "ASK {}", [], 1)
-    try:
-        from kg.sandbox import deny_network
-    except ImportError:
-        deny_network = None
-    sandbox = deny_network() if deny_network else "this kg has no network sandbox (kg.sandbox)"
+    from kg.sandbox import deny_network
+
+    sandbox = deny_network()  # the second wall: this process can open no network socket from here on
     resting = _address_space()
     if memory_mb:
         limit = memory_mb * 2**20
