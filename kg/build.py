@@ -289,7 +289,10 @@ class Lease:
     def release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError:  # already closed (e.g. by a fork's cleanup): nothing is held
+                pass
 
     def __enter__(self) -> Lease:
         return self
