@@ -115,12 +115,24 @@ class KnowledgeGraph:
 
     @classmethod
     def open(cls, paths=None) -> KnowledgeGraph:
-        """The current build, rebuilt first if the data or ontology changed."""
-        from kg.build import ensure_built
+        """The current build, rebuilt first if the data or ontology changed.
+
+        Holds a lease on the build's generation for the graph's lifetime (until close() or the
+        process ends), so a later `kg build` never deletes the store under it. While a data file
+        is broken, answers from the last good build with one warning on stderr."""
+        from kg.build import open_build
         from kg.paths import Paths
 
-        build = ensure_built(paths or Paths.from_env())
-        return cls(build.store, build.lexicon)
+        build, lease = open_build(paths or Paths.from_env())
+        graph = cls(build.store, build.lexicon)
+        graph.build, graph.lease = build, lease
+        return graph
+
+    def close(self) -> None:
+        """Releases the lease on the build (the store stays usable until the process ends)."""
+        lease = getattr(self, "lease", None)
+        if lease is not None:
+            lease.release()
 
     def memo(self, name: str, make):
         """Per-graph cache for derived structures (the ask lexicon, the networkx entity graph).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from kg.errors import InputError, Location
 from kg.model import Dataset, EntityRec, Evidence, FactRec, Literal, MentionRec, SourceRec
 from kg.ontology import XSD, Vocabulary
 from kg.paths import Paths
-from kg.yamlio import Node, load_yaml
+from kg.yamlio import Node, Seq, load_yaml
 
 _DATE_FORMS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD + "date"),
@@ -62,7 +63,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise InputError(f"{what} field {key!r} must be text", self.at(node, key))
+            raise InputError(f"{what} field {key!r} must be text, not {_kind(value)}", self.at(node, key))
         return value
 
     def sequence(self, node: Any, what: str) -> list:
@@ -72,11 +73,96 @@ class _Reader:
             raise InputError(f"{what} must be a list", self.at(node))
         return node
 
+    def ident(self, node: Node, key: str, what: str) -> str:
+        """A required text field (an id, a label, a term): a number, list or mapping is refused,
+        never turned into text such as "['Alexa', 'Pan']"."""
+        value = node.get(key)
+        if not isinstance(value, str):
+            raise InputError(f"{what} field {key!r} must be text, not {_kind(value)}", self.at(node, key))
+        return value
+
+    def strings(self, node: Node, key: str, what: str, *, one_ok: bool = False) -> list[str]:
+        """A list of text values (aliases, broader, sameAs); with one_ok, a single text is a list of one."""
+        value = node.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str) and one_ok:
+            return [value]
+        if not isinstance(value, list):
+            raise InputError(f"{what} field {key!r} must be a list of text, e.g. [{_shown(value)}]", self.at(node, key))
+        lines = value.item_lines if isinstance(value, Seq) else []
+        for n, item in enumerate(value):
+            if not isinstance(item, str):
+                line = lines[n] if n < len(lines) else None
+                where = Location(self.path, line) if line else self.at(node, key)
+                raise InputError(f"{what} field {key!r}: each item must be text, not {_kind(item)}", where)
+        return list(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r} (quote it)"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "a date (quote it)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else "..."
+
+
+_IRI_FORBIDDEN = set(' <>"{}|\\^`')
+
+
+def check_iri(value: Any, where: Location, what: str, schemes: tuple[str, ...]) -> str:
+    """A value that becomes an IRI: absolute, with one of `schemes`, and valid for the store
+    (Oxigraph's own IRI parser decides, so the build never meets one it cannot write)."""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be text, not {_kind(value)}", where)
+    bad = next((c for c in value if c in _IRI_FORBIDDEN or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F), None)
+    if bad is not None:
+        raise InputError(f"{what} {value!r} is not a valid IRI: it contains {bad!r} (percent-encode it)", where)
+    scheme, colon, rest = value.partition(":")
+    if not colon or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        raise InputError(f"{what} {value!r} is not an absolute IRI (it needs a scheme such as https:)", where)
+    if scheme.lower() not in schemes:
+        raise InputError(f"{what} {value!r} must be an IRI with scheme {' or '.join(schemes)}, not {scheme}:", where)
+    if scheme.lower() in ("http", "https"):
+        from urllib.parse import urlsplit
+
+        try:
+            host = urlsplit(value).hostname
+        except ValueError:
+            host = None
+        if not rest.startswith("//") or not host:
+            raise InputError(f"{what} {value!r} has no host", where)
+    import pyoxigraph
+
+    try:
+        pyoxigraph.NamedNode(value)
+    except ValueError as exc:
+        raise InputError(f"{what} {value!r} is not a valid IRI ({exc})", where) from None
+    return value
+
+
+URL_SCHEMES = ("http", "https")
+SAME_AS_SCHEMES = ("http", "https", "urn")
+
 
 def literal_for(value: Any, ranges: list[str], where: Location, what: str) -> Literal:
     """Types a YAML scalar by the property's allowed datatypes."""
     if isinstance(value, bool):
         raise InputError(f"{what}: true/false is not a value of this property", where)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{what}: {value!r} is not a finite number", where)
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()[:10]
     if isinstance(value, int) and any(r == XSD + "gYear" for r in ranges) and not set(ranges) & _NUMERIC:
@@ -123,24 +209,24 @@ def _load_sources(path: Path, data: Dataset) -> None:
     root = load_yaml(path)
     for node in r.sequence(root, "sources.yaml"):
         r.mapping(node, "source", {"id", "file", "title", "publisher", "date", "url", "sha256", "description"}, {"id", "file", "sha256"})
-        sid = str(node["id"])
+        sid = r.ident(node, "id", "source")
         if not iri.SOURCE_ID_RE.match(sid):
             raise InputError(f"source id {sid!r} may hold only letters, digits, '_', '.', '-'", r.at(node, "id"))
         if sid in data.sources:
             raise InputError(f"duplicate source id {sid!r} (first at {data.sources[sid].where})", r.at(node, "id"))
-        sha = str(node["sha256"]).lower()
+        sha = r.ident(node, "sha256", "source").lower()
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
             raise InputError("sha256 must be 64 hex digits", r.at(node, "sha256"))
         date = node.get("date")
         data.sources[sid] = SourceRec(
             id=sid,
-            file=str(node["file"]),
+            file=r.ident(node, "file", "source"),
             title=r.text(node, "title", "source"),
             publisher=r.text(node, "publisher", "source"),
             date=literal_for(date, [XSD + "date", XSD + "gYearMonth", XSD + "gYear"], r.at(node, "date"), "date")
             if date is not None
             else None,
-            url=r.text(node, "url", "source"),
+            url=check_iri(node["url"], r.at(node, "url"), "source url", URL_SCHEMES) if node.get("url") is not None else None,
             sha256=sha,
             description=r.text(node, "description", "source"),
             where=r.at(node),
@@ -152,28 +238,28 @@ def _load_entities(path: Path, data: Dataset, vocab: Vocabulary) -> None:
     classes = sorted(c for c in vocab.classes if c not in _ENTITY_TYPES_FORBIDDEN)
     for node in r.sequence(load_yaml(path), path.name):
         r.mapping(node, "entity", {"id", "type", "label", "aliases", "description", "broader", "sameAs"}, {"id", "type", "label"})
-        eid = str(node["id"])
+        eid = r.ident(node, "id", "entity")
         if not iri.SLUG_RE.match(eid):
             raise InputError(f"entity id {eid!r} is not a slug (lowercase ascii, digits, single hyphens)", r.at(node, "id"))
         if eid in data.entities:
             raise InputError(f"duplicate entity id {eid!r} (first at {data.entities[eid].where})", r.at(node, "id"))
-        types = [str(t) for t in _values(node["type"])]
+        types = r.strings(node, "type", "entity", one_ok=True)
         for t in types:
             if t not in classes:
                 raise InputError(f"unknown type {t!r}{_suggest(t, classes)}", r.at(node, "type"))
-        aliases = [str(a) for a in r.sequence(node.get("aliases"), "aliases")]
-        broader = [str(b) for b in r.sequence(node.get("broader"), "broader")]
+        aliases = r.strings(node, "aliases", "entity")
+        broader = r.strings(node, "broader", "entity")
         if broader and not any(vocab.is_a(t, c) for t in types for c in ("Technology", "Industry", "Concept")):
             raise InputError("'broader' is only for Technology, Industry or Concept entities", r.at(node, "broader"))
         data.entities[eid] = EntityRec(
             id=eid,
             types=types,
-            label=str(node["label"]),
+            label=r.ident(node, "label", "entity"),
             aliases=aliases,
             description=r.text(node, "description", "entity"),
             broader=broader,
             where=r.at(node),
-            same_as=[str(s) for s in r.sequence(node.get("sameAs"), "sameAs")],
+            same_as=[check_iri(x, r.at(node, "sameAs"), "sameAs", SAME_AS_SCHEMES) for x in r.strings(node, "sameAs", "entity")],
             key_where={k: r.at(node, k) for k in node},
         )
 
@@ -196,12 +282,13 @@ def _evidence(r: _Reader, node: Node, source: str, what: str) -> Evidence:
 def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
     r = _Reader(path)
     root = r.mapping(load_yaml(path), "facts file", {"source", "mentions", "facts"}, {"source"})
-    sid = str(root["source"])
+    sid = r.ident(root, "source", "facts file")
     if sid not in data.sources:
         raise InputError(f"unknown source {sid!r}{_suggest(sid, sorted(data.sources))}", r.at(root, "source"))
     for node in r.sequence(root.get("mentions"), "mentions"):
         r.mapping(node, "mention", {"entity", "quote", "start", "end", "note"}, {"entity", "quote"})
-        data.mentions.append(MentionRec(str(node["entity"]), _evidence(r, node, sid, "mention")))
+        r.text(node, "note", "mention")
+        data.mentions.append(MentionRec(r.ident(node, "entity", "mention"), _evidence(r, node, sid, "mention")))
     props = sorted(p for p, d in vocab.properties.items() if not d.qualifier)
     qualifiers = sorted(p for p, d in vocab.properties.items() if d.qualifier)
     for node in r.sequence(root.get("facts"), "facts"):
@@ -211,7 +298,7 @@ def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
             {"subject", "predicate", "object", "value", "qualifiers", "quote", "start", "end", "note"},
             {"subject", "predicate", "quote"},
         )
-        pred = str(node["predicate"])
+        pred = r.ident(node, "predicate", "fact")
         prop = vocab.properties.get(pred)
         if prop is None or prop.qualifier:
             raise InputError(f"unknown predicate {pred!r}{_suggest(pred, props)}", r.at(node, "predicate"))
@@ -220,7 +307,7 @@ def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
             if node.get("object") is None or "value" in node:
                 key = "value" if "value" in node else "predicate"
                 raise InputError(f"{pred!r} relates two entities: give 'object' (an entity id), not 'value'", r.at(node, key))
-            obj = str(node["object"])
+            obj = r.ident(node, "object", "fact")
         else:
             if node.get("value") is None or "object" in node:
                 key = "object" if "object" in node else "predicate"
@@ -238,7 +325,7 @@ def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
                 quals[key] = [literal_for(v, qprop.ranges, r.at(qnode, key), key) for v in _values(raw)]
         data.facts.append(
             FactRec(
-                subject=str(node["subject"]),
+                subject=r.ident(node, "subject", "fact"),
                 predicate=pred,
                 object=obj,
                 value=value,

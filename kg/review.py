@@ -138,7 +138,10 @@ def apply(paths, sid: str, reviewer: str | None = None) -> dict:
         facts_file.write_text(yaml.safe_dump({"source": sid, "mentions": mentions, "facts": facts}, sort_keys=False,
                                              allow_unicode=True, width=110), encoding="utf-8")  # fmt: skip
         staged = Paths(data=data, ontology=paths.ontology, home=staging / "home", sources=corpus_dir(paths))
-        ds, _data, _vocab, origins = compile_all(staged)  # raises InputError (nothing applied) if it would not load
+        try:  # the very loader and compiler the build runs, on exactly the files apply would write
+            ds, _data, _vocab, origins = compile_all(staged)
+        except InputError as exc:  # e.g. a source url that is not a valid IRI: nothing is applied
+            raise _unstaged(exc, data, paths.data) from None
         clashes = alias_violations(_data)
         if clashes:  # a new name that is another entity's name: edit or reject one of them
             raise ViolationsFound(["not applied; names would be shared:", *[c.replace(str(data), "data") for c in clashes]])
@@ -186,10 +189,26 @@ def _note(i: dict) -> dict:
     return {"note": i["note"]} if i.get("note") else {}
 
 
+def _unstaged(exc: InputError, staged: Path, data: Path) -> InputError:
+    """The loader's error, with the staged copy's path turned back into the data/ file it stands for."""
+    from kg.errors import Location
+
+    where = exc.where
+    if where is not None:
+        try:
+            where = Location(data / where.path.relative_to(staged), where.line)
+        except ValueError:
+            pass
+    return InputError(f"{exc.message}; not applied (the line is in the file as the review would write it)", where)
+
+
 def _known_ids(data: Path) -> set[str]:
+    from kg.yamlio import load_yaml  # refuses anchors and aliases, as the build does
+
     ids = set()
     for f in (data / "entities").glob("*.yaml"):
-        ids |= {e["id"] for e in yaml.safe_load(f.read_text()) or []}
+        records = load_yaml(f)
+        ids |= {e.get("id") for e in records if isinstance(e, dict)} if isinstance(records, list) else set()
     return ids
 
 

@@ -1,4 +1,8 @@
-"""YAML loading that remembers line numbers, so every data error can say file:line."""
+"""YAML loading that remembers line numbers, so every data error can say file:line.
+
+Data files are plain trees: anchors and aliases (`&a`, `*a`, `<<: *a`) are refused where the
+parser meets them, before anything is expanded, so an alias bomb ("billion laughs") or a
+recursive alias fails at once with file:line. Nesting is bounded for the same reason."""
 
 from __future__ import annotations
 
@@ -18,7 +22,39 @@ class Node(dict):
 
 
 class Seq(list):
+    """A YAML sequence with its line and the line of each item."""
+
     line: int
+    item_lines: list[int]
+
+
+MAX_DEPTH = 32  # our data nests 4 deep; far below where the recursive composer would overflow
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that data files must not use; the message is ours, not "malformed"."""
+
+
+class _DataLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors, aliases and deep nesting on the event stream."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 (PyYAML's signature)
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(problem=f"YAML aliases (*{event.anchor}) are not allowed in data files: write the value out",
+                           problem_mark=event.start_mark)  # fmt: skip
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused(problem=f"YAML anchors (&{event.anchor}) are not allowed in data files: write the value out",
+                           problem_mark=event.start_mark)  # fmt: skip
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _convert(node: yaml.Node) -> Any:
@@ -38,14 +74,23 @@ def _convert(node: yaml.Node) -> Any:
     if isinstance(node, yaml.SequenceNode):
         seq = Seq(_convert(v) for v in node.value)
         seq.line = node.start_mark.line + 1
+        seq.item_lines = [v.start_mark.line + 1 for v in node.value]
         return seq
     return _scalar(node)
+
+
+_KINDS = {"tag:yaml.org,2002:timestamp": "real date", "tag:yaml.org,2002:int": "whole number",
+          "tag:yaml.org,2002:float": "number", "tag:yaml.org,2002:binary": "base64 value"}  # fmt: skip
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError, TypeError):  # e.g. 2025-02-30, which YAML reads as a date
+        kind = _KINDS.get(node.tag, "valid value")
+        where = Location(Path(node.start_mark.name), node.start_mark.line + 1)
+        raise InputError(f"{node.value!r} is not a {kind}", where) from None
     finally:
         loader.dispose()
 
@@ -59,12 +104,14 @@ def load_yaml(path: Path) -> Any:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", Location(path)) from None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _DataLoader(text)
         loader.name = str(path)
         try:
             root = loader.get_single_node()
         finally:
             loader.dispose()
+    except _Refused as exc:
+        raise InputError(str(exc.problem), Location(path, exc.problem_mark.line + 1)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -102,3 +102,151 @@ def test_fingerprint_covers_every_module_the_build_runs(mini):
     assert proc.returncode == 0, proc.stderr
     used = set(proc.stdout.split()) - {"paths.py", "errors.py"}  # where files are, how errors read: not build inputs
     assert used <= set(_CODE_FILES), used - set(_CODE_FILES)
+
+
+def _gens(paths) -> set[str]:
+    return {p.name for p in paths.home.glob("gen-*")}
+
+
+def _kg_popen(paths, *args: str):
+    import subprocess
+    import sys
+
+    from tests.conftest import env_for
+
+    return subprocess.Popen([sys.executable, "-m", "kg", *args], env=env_for(paths), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_build_killed_mid_way_never_costs_the_last_good_build(mini):
+    """Regression: after a SIGKILL the next build kept the incomplete generation (newest by mtime)
+    and deleted the last good one."""
+    import os
+    import signal
+    import time
+
+    good = build(mini).path.name
+    incomplete = None
+    for _attempt in range(5):  # kill as soon as the new generation folder appears
+        proc = _kg_popen(mini, "build", "--force")
+        while proc.poll() is None and not (_gens(mini) - {good}):
+            time.sleep(0.002)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        new = _gens(mini) - {good}
+        if new and not (mini.home / new.pop() / "manifest.json").exists():
+            incomplete = (_gens(mini) - {good}).pop()
+            break
+        build(mini, force=True)  # it finished first: that one is now the good one
+        good = current(mini).path.name
+    assert incomplete is not None, "could not catch a build mid-way"
+    assert current(mini).path.name == good
+    assert run_kg(mini, "stats").returncode == 0, "current still works after the kill"
+    after = build(mini, force=True)
+    assert _gens(mini) == {after.path.name, good}, "the good previous generation is kept, the incomplete one removed"
+    assert run_kg(mini, "stats").returncode == 0
+
+
+def test_three_concurrent_forced_builds_all_succeed(mini):
+    """Regression: one of three concurrent `kg build --force` died because another pruned its folder."""
+    build(mini)
+    procs = [_kg_popen(mini, "build", "--force") for _ in range(3)]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
+    for code, _out, err in results:
+        assert code == 0, err
+        assert "Traceback" not in err
+    assert any("waiting for another build" in err for _c, _o, err in results)
+    cur = current(mini)
+    assert cur is not None and cur.store.is_dir()
+    assert len(_gens(mini)) <= 2
+    proc = run_kg(mini, "query", "ASK { ?s ?p ?o }", "--format", "json")
+    assert proc.returncode == 0 and "true" in proc.stdout
+
+
+def test_a_leased_generation_survives_forced_builds(mini):
+    """Regression: two `kg build --force` deleted the generation a reader (the server) was using."""
+    import subprocess
+    import sys
+
+    held = build(mini).path
+    code = "import sys; from pathlib import Path; from kg.build import hold_generation; " \
+           "lease = hold_generation(Path(sys.argv[1])); print('held', flush=True); sys.stdin.read(); lease.release()"  # fmt: skip
+    reader = subprocess.Popen([sys.executable, "-c", code, str(held)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "held"
+        for _ in range(2):
+            assert run_kg(mini, "build", "--force").returncode == 0
+        assert (held / "manifest.json").is_file() and (held / "store").is_dir(), "a leased generation is never pruned"
+        assert len(_gens(mini)) == 3
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    build(mini, force=True)
+    assert not held.exists(), "released, it is pruned like any old generation"
+    assert len(_gens(mini)) == 2
+
+
+def test_an_open_graph_keeps_its_store_across_rebuilds(mini):
+    from kg.graph import KnowledgeGraph
+
+    g = KnowledgeGraph.open(mini)
+    for _ in range(3):
+        build(mini, force=True)
+    assert g.store_path.is_dir()
+    assert g.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value != "0"
+    g.close()
+    build(mini, force=True)
+    assert not g.store_path.exists()
+
+
+READ_COMMANDS = [
+    ["ask", "who attended the Great Hall meeting"],
+    ["show", "Jack Ma"],
+    ["search", "Alibaba"],
+    ["query", "ASK { ?s ?p ?o }"],
+    ["path", "Jack Ma", "Xi Jinping"],
+    ["stats"],
+    ["viz", "-o", "out.html"],
+]
+
+
+def test_read_commands_answer_from_the_last_good_build_while_data_is_broken(mini):
+    good = build(mini)
+    ents = mini.data / "entities" / "all.yaml"
+    ents.write_text(ents.read_text().replace("type: Company", "type: Compnay"))
+    for command in READ_COMMANDS:
+        proc = run_kg(mini, *command)
+        assert proc.returncode == 0, (command, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1, (command, proc.stderr)
+        assert lines[0].startswith("kg: warning: ") and "all.yaml:11: unknown type 'Compnay'" in lines[0]
+        assert f"answering from the build of {good.manifest['built_at']}" in lines[0]
+    for command in (["build"], ["validate"]):
+        proc = run_kg(mini, *command)
+        assert proc.returncode == 2 and "all.yaml:11: unknown type 'Compnay'" in proc.stderr
+    assert current(mini).path == good.path
+
+
+def test_broken_data_without_a_good_build_is_still_an_error(mini):
+    ents = mini.data / "entities" / "all.yaml"
+    ents.write_text(ents.read_text().replace("type: Company", "type: Compnay"))
+    proc = run_kg(mini, "show", "Jack Ma")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "all.yaml:11: unknown type" in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["file", "under-a-file", "unwritable"])
+def test_bad_kg_home_is_one_line_exit_2(mini, kind):
+    """Regression: a non-directory or unwritable KG_HOME was an internal error (exit 3)."""
+    import os
+
+    mini.home.parent.joinpath("afile").write_text("x")
+    home = {"file": "afile", "under-a-file": "afile/home", "unwritable": "ro"}[kind]
+    paths = mini._replace(home=mini.home.parent / home)
+    if kind == "unwritable":
+        if os.geteuid() == 0:
+            pytest.skip("root writes anywhere")
+        paths.home.mkdir(mode=0o555)
+    for command in (["build"], ["stats"]):
+        proc = run_kg(paths, *command, cwd=mini.home.parent)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("kg: error: ") and "Traceback" not in proc.stderr

@@ -25,6 +25,14 @@ def _append(extra: str):
 AUTO = "auto"
 
 
+class At(str):
+    """Expected line: the first line of the edited file that contains this text."""
+
+
+_LOL = "".join(f"  l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 10))
+BILLION_LAUGHS = "- id: lol\n  type: Person\n  label: &l0 lol\n  description:\n" + _LOL.replace("  l", "    l")
+
+
 def _first_changed_line(before: str, after: str) -> int:
     for n, (a, b) in enumerate(zip(before.splitlines(), after.splitlines(), strict=False), start=1):
         if a != b:
@@ -85,6 +93,65 @@ CASES = [
     ("bad-slug", "data/entities/all.yaml", _replace("id: jack-ma", "id: Jack_Ma"), "is not a slug", AUTO),
     ("unknown-source", "data/facts/mini.yaml", _replace("source: mini", "source: maxi"), "unknown source 'maxi'", AUTO),
     ("not-utf8", "data/entities/all.yaml", lambda t: t.replace("Jack Ma", "Jack M\udce1", 1), "not UTF-8", None),
+    # refused before anything is expanded: 9**9 references would take minutes and gigabytes
+    ("alias-bomb", "data/entities/all.yaml", _append(BILLION_LAUGHS), "YAML anchors (&l0) are not allowed", At("&l0")),
+    (
+        "recursive-alias",
+        "data/entities/all.yaml",
+        _append("- &r\n  id: rec\n  type: Person\n  label: R\n  aliases: *r\n"),
+        "YAML anchors (&r) are not allowed",
+        At("&r"),
+    ),
+    ("alias", "data/entities/all.yaml", _replace("aliases: [President Xi]", "aliases: *xi"), "YAML aliases (*xi) are not allowed", AUTO),
+    ("merge-key", "data/facts/mini.yaml", _replace("    predicate: venue", "    <<: *base\n    predicate: venue"), "YAML aliases", AUTO),
+    (
+        "deep-nesting",
+        "data/entities/all.yaml",
+        _replace("aliases: [President Xi]", "aliases: " + "[" * 5000 + "]" * 5000),
+        "nested more than 32 levels deep",
+        AUTO,
+    ),  # fmt: skip
+    ("aliases-not-a-list", "data/entities/all.yaml", _replace("aliases: [President Xi]", "aliases: Trump"), "must be a list of text", AUTO),
+    (
+        "alias-not-text",
+        "data/entities/all.yaml",
+        _replace("aliases: [President Xi]", "aliases: [President Xi, 12]"),
+        "not the number 12",
+        AUTO,
+    ),
+    ("label-list", "data/entities/all.yaml", _replace("label: Jack Ma", "label: [Alexa, Pan]"), "'label' must be text, not a list", AUTO),
+    ("label-mapping", "data/entities/all.yaml", _replace("label: Jack Ma", "label: {first: Jack}"), "'label' must be text", AUTO),
+    ("label-bool", "data/entities/all.yaml", _replace("label: Jack Ma", "label: yes"), "'label' must be text, not true/false", AUTO),
+    (
+        "description-list",
+        "data/entities/all.yaml",
+        _replace("description: Chinese company.", "description: [a, b]"),
+        "'description' must be text",
+        AUTO,
+    ),
+    ("subject-number", "data/facts/mini.yaml", _replace("subject: great-hall-meeting", "subject: 12"), "'subject' must be text", AUTO),
+    ("impossible-date", "data/sources.yaml", _replace('date: "2025-02"', "date: 2025-02-30"), "'2025-02-30' is not a real date", AUTO),
+    ("not-finite", "data/facts/mini.yaml", _replace("value: 1.0e+24", "value: .nan"), "not a finite number", AUTO),
+    ("url-space", "data/sources.yaml", _replace("url: null", "url: http://exa mple.com/"), "is not a valid IRI: it contains ' '", AUTO),
+    ("url-scheme", "data/sources.yaml", _replace("url: null", 'url: "javascript:alert(1)"'), "scheme http or https", AUTO),
+    ("url-relative", "data/sources.yaml", _replace("url: null", "url: example.com/page"), "not an absolute IRI", AUTO),
+    ("url-no-host", "data/sources.yaml", _replace("url: null", "url: https:///x"), "has no host", AUTO),
+    ("url-brace", "data/sources.yaml", _replace("url: null", 'url: "https://example.com/{x}"'), "contains '{'", AUTO),
+    ("url-bad-escape", "data/sources.yaml", _replace("url: null", "url: https://example.com/%zz"), "not a valid IRI", AUTO),
+    (
+        "sameas-not-iri",
+        "data/entities/all.yaml",
+        _replace("label: Jack Ma", 'label: Jack Ma\n  sameAs: ["https://exa mple.com/", "x"]'),
+        "sameAs 'https://exa mple.com/' is not a valid IRI",
+        At("sameAs"),
+    ),
+    (
+        "sameas-control",
+        "data/entities/all.yaml",
+        _replace("label: Jack Ma", 'label: Jack Ma\n  sameAs: ["https://example.com/\\x01"]'),
+        "contains '\\x01'",
+        At("sameAs"),
+    ),
 ]
 
 
@@ -97,6 +164,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(mini, case):
     target.write_bytes(edited.encode("utf-8", "surrogateescape"))
     if line == AUTO:
         line = _first_changed_line(text, edited)
+    elif isinstance(line, At):
+        line = next(n for n, t in enumerate(edited.splitlines(), start=1) if line in t)
 
     for command in (["build"], ["validate"]):
         proc = run_kg(mini, *command)
