@@ -306,43 +306,49 @@ def viz(
     depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=6, help="Hops from the focus.")] = 1,
     type_: Annotated[str | None, typer.Option("--type", "-t", help="Only these classes, e.g. Person,Company.")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Draw a SELECT/CONSTRUCT result: @file.rq or text.")] = None,
-    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (.html, .graphml, .gexf).")] = Path("kg.html"),
+    out: Annotated[str, typer.Option("--output", "-o", help="Output file (.html, .graphml, .gexf); - for standard output.")] = "kg.html",
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="html, graphml or gexf (default: from -o).")] = None,
     context: Annotated[bool, typer.Option("--context/--no-context", help="Show people in view with their organisations.")] = True,
     open_: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Draw the graph (or part of it) as a self-contained, offline HTML page, or export GraphML/GEXF."""
+    from kg.atomic import resolve_output
     from kg.query import read_query_arg
     from kg.viz import select, write
 
-    chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(out.suffix.lower(), "html")
+    chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(Path(out).suffix.lower(), "html")
+    target = resolve_output(out)  # before any work: a missing directory fails at once
     g = _graph()
     text = read_query_arg(query, None, _paths().queries, None) if query else None
     sel = select(g, focus=focus, depth=depth, types=type_.split(",") if type_ else None, query=text, context=context)
-    write(g, sel, out, chosen)
-    typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges")
-    if open_ and chosen == "html":
+    write(g, sel, target, chosen)
+    typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges", err=target.is_stdout)
+    if open_ and chosen == "html" and target.kind == "atomic":
         import webbrowser
 
-        webbrowser.open(out.resolve().as_uri())
+        webbrowser.open(target.path.as_uri())
 
 
 @app.command()
 @handled
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, nq, trig, jsonld, graphml, gexf or csv (Neo4j).")],
-    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (csv: <name>-nodes.csv and <name>-relationships.csv).")],
+    out: Annotated[
+        str, typer.Option("--output", "-o", help="Output file; - for standard output (csv: <name>-nodes.csv and <name>-relationships.csv).")
+    ],
 ) -> None:
     """Write the whole graph for other tools, streamed from the store."""
     from kg.export import export as do_export
+    from kg.export import outputs
 
+    to_stdout = outputs(fmt, out)[0].is_stdout  # before any work: a bad name fails at once
     g = _graph()
     if sys.stderr.isatty():
         with typer.progressbar(length=len(g.store), label=f"exporting {fmt}", file=sys.stderr) as bar:
             summary = do_export(g, fmt, out, tick=bar.update)
     else:
         summary = do_export(g, fmt, out)
-    typer.echo(f"wrote {out} ({fmt}): {summary}")
+    typer.echo(f"wrote {out} ({fmt}): {summary}", err=to_stdout)
 
 
 @app.command()
