@@ -4,6 +4,7 @@ Exit codes: 0 ok, 1 violations, 2 usage or input error, 3 internal error (a bug:
 report it; set KG_DEBUG=1 for the traceback).
 """
 
+import io
 import json
 import os
 import sys
@@ -477,7 +478,46 @@ def unmerge(alias: Annotated[str, typer.Argument(help="The merged spelling to ta
     typer.echo(f"removed alias {alias!r} from {do_unmerge(_paths(), alias)}")
 
 
+def _undecodable_argument(argv: list[str]) -> str | None:
+    """Python decodes argv with surrogateescape: a byte that is not UTF-8 becomes a lone surrogate.
+    The message for the first such argument, or None."""
+    for n, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = os.fsencode(arg)
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"argument {n}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+            return f"argument {n}: not valid UTF-8"
+    return None
+
+
+class _Stdin(io.TextIOWrapper):
+    """Standard input as strict UTF-8 whatever the locale: bytes that are not UTF-8 are one line
+    (`<stdin>: not valid UTF-8 (byte N)`, exit 2), not a decoding traceback."""
+
+    def read(self, size: int | None = -1) -> str:
+        try:
+            return super().read(size)
+        except UnicodeDecodeError as exc:
+            raise KgError(f"<stdin>: not valid UTF-8 (byte {exc.start})") from None
+
+    def readline(self, size: int | None = -1) -> str:
+        try:
+            return super().readline(size)
+        except UnicodeDecodeError as exc:
+            raise KgError(f"<stdin>: not valid UTF-8 (byte {exc.start} of the line)") from None
+
+
 def main() -> None:
+    bad = _undecodable_argument(sys.argv[1:])
+    if bad:
+        sys.stderr.write(f"kg: error: {bad}\n")
+        raise SystemExit(EXIT_INPUT)
+    if sys.stdin is not None and hasattr(sys.stdin, "buffer"):
+        sys.stdin = _Stdin(sys.stdin.buffer, encoding="utf-8", errors="strict", line_buffering=sys.stdin.line_buffering)
     app()
 
 
