@@ -264,6 +264,12 @@ class Relations:
         self.stems = lexicon["ask"]["stems"]
         self.phrases = [(p, k, tuple(w)) for p, k, w in lexicon["ask"]["phrases"]]
         self.classes = lexicon["classes"]
+        # Phrases by their first word (verbs by stem), so reading a gap looks only at phrases that can start there.
+        self.by_first: dict[tuple[bool, str], list[tuple[int, str, str, tuple]]] = {}
+        self.empty = [(n, p, k, w) for n, (p, k, w) in enumerate(self.phrases) if not w]
+        for n, (p, k, w) in enumerate(self.phrases):
+            if w:
+                self.by_first.setdefault((k == "verb", w[0]), []).append((n, p, k, w))
 
     def kinds(self, types: list[str]) -> set[str]:
         return {a for t in types for a in self.classes.get(t, {}).get("ancestors", [t])}
@@ -302,16 +308,16 @@ class Relations:
         if not toks or len(toks) > 5:
             return None
         stems = [self.stems.get(t, t) for t in toks]
-        best = None
-        for prop, kind, words in self.phrases:
-            seq = toks if kind != "verb" else stems
-            n = len(words)
-            for i in range(len(seq) - n + 1):
-                if tuple(seq[i : i + n]) == words and (best is None or n > len(best[2])):
-                    best = (prop, kind, words, i)
-        if best is None:
+        # The longest phrase found; among equally long ones the first in the lexicon, at its first place.
+        found = [(-len(w), n, 0, p, k, w) for n, p, k, w in self.empty]
+        for verb, seq in ((False, toks), (True, stems)):
+            for i, word in enumerate(seq):
+                for n, p, k, w in self.by_first.get((verb, word), ()):
+                    if tuple(seq[i : i + len(w)]) == w:
+                        found.append((-len(w), n, i, p, k, w))
+        if not found:
             return None
-        prop, kind, words, i = best
+        _, _, i, prop, kind, words = min(found, key=lambda f: f[:3])
         if kind == "noun":  # "A, founder of B": B founder A
             return "b", prop, "a", f"role noun {' '.join(words)!r}"
         if kind == "noun_inv":
@@ -347,6 +353,7 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
         seen_mentions.add(eid)
         items.append({"kind": "mention", "entity": eid, "quote": m.text, "start": m.start, "end": m.end})
     new_mentions: list[Mention] = []
+    taken_ids = {e["id"] for e in entities.values()}  # iri_taken, for every candidate at once
     for c in found:
         near = resolve(c["label"], gaz)
         if near is not None:
@@ -356,7 +363,7 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
             new_mentions.append(Mention(c["start"], c["end"], c["label"], iri=iri, types=entities[iri]["types"]))
             continue
         cid = slugify(c["label"])
-        if not cid or iri_taken(cid, entities):
+        if not cid or cid in taken_ids:
             cid = f"{cid or 'entity'}-new"
         items.append({"kind": "entity", "id": cid, "type": c["type"], "label": c["label"], "aliases": c["aliases"],
                       "why": c["why"], "quote": c["label"], "start": c["start"], "end": c["end"]})  # fmt: skip
