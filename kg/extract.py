@@ -122,6 +122,7 @@ class Gazetteer:
                 self.auto.add_word(key, [*prev, (iri, name, exact)])
         self.auto.make_automaton()
         self.keys = {compact(n): iri for iri, e in entities.items() for n in [e["label"], *e.get("aliases", [])]}
+        self.key_list = list(self.keys)  # for resolve(): built once, not per candidate
 
     def find(self, text: str) -> list[Mention]:
         if not self.entities:
@@ -212,13 +213,13 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
             alias_of[compact(alias)] = key
         occupy(s, e)
 
-    last_seen: dict[str, int] = {}
+    spans = sentences(text)
+    last_seen = _last_starts(text, {m.group(0) for s, e in spans for m in _RUN.finditer(text, s, e)
+                                    if len(m.group(0).split()) == 1 and _INITIAL.fullmatch(text, s, m.start())})  # fmt: skip
 
     def occurs_after(name: str, pos: int) -> bool:
-        """`name in text[pos:]`, without copying the rest of the text for every sentence."""
-        if name not in last_seen:
-            last_seen[name] = text.rfind(name)
-        return last_seen[name] >= pos
+        """`name in text[pos:]`, without a search through the rest of the text for every sentence."""
+        return last_seen.get(name, -1) >= pos
 
     for m in _ACRONYM.finditer(text):
         add(m.group(1), m.start(1), alias=m.group(2))
@@ -226,7 +227,7 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
     for m in _MODEL.finditer(text):
         if not re.fullmatch(r"[A-Z][a-z]+ \d{1,4}", m.group(0)):
             add(m.group(0), m.start(), model=True)
-    for s, e in sentences(text):
+    for s, e in spans:
         for m in _JOINED.finditer(text, s, e):
             if any(re.search(p, m.group(0)) for p, _ in _KEYWORD_CLASS[:4]) and " and " not in m.group(0):
                 add(m.group(0), m.start())
@@ -241,6 +242,22 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
     return sorted(out.values(), key=lambda c: c["start"])
 
 
+def _last_starts(text: str, names: set[str]) -> dict[str, int]:
+    """Where each name last starts in the text (as a substring): one Aho-Corasick pass for all."""
+    import ahocorasick
+
+    if not names:
+        return {}
+    auto = ahocorasick.Automaton()
+    for name in names:
+        auto.add_word(name, name)
+    auto.make_automaton()
+    last: dict[str, int] = {}
+    for end, name in auto.iter(text):
+        last[name] = end - len(name) + 1
+    return last
+
+
 def resolve(name: str, gaz: Gazetteer, threshold: float = 85.0) -> tuple[str, str, float] | None:
     """A known entity this new name may be (a spelling or typo), for a merge proposal."""
     from rapidfuzz import fuzz, process
@@ -248,8 +265,7 @@ def resolve(name: str, gaz: Gazetteer, threshold: float = 85.0) -> tuple[str, st
     key = compact(name)
     if len(key) < 5:
         return None
-    keys = list(gaz.keys)
-    best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=threshold)
+    best = process.extractOne(key, gaz.key_list, scorer=fuzz.ratio, score_cutoff=threshold)
     if best is None:
         return None
     iri = gaz.keys[best[0]]
