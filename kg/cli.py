@@ -4,6 +4,7 @@ Exit codes: 0 ok, 1 violations, 2 usage or input error, 3 internal error (a bug:
 report it; set KG_DEBUG=1 for the traceback).
 """
 
+import io
 import json
 import os
 import sys
@@ -333,16 +334,18 @@ def viz(
     depth: Annotated[int, typer.Option("--depth", "-d", min=1, max=6, help="Hops from the focus.")] = 1,
     type_: Annotated[str | None, typer.Option("--type", "-t", help="Only these classes, e.g. Person,Company.")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Draw a SELECT/CONSTRUCT result: @file.rq or text.")] = None,
-    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (.html, .graphml, .gexf).")] = Path("kg.html"),
+    out: Annotated[str, typer.Option("--output", "-o", help="Output file (.html, .graphml, .gexf); - for standard output.")] = "kg.html",
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="html, graphml or gexf (default: from -o).")] = None,
     context: Annotated[bool, typer.Option("--context/--no-context", help="Show people in view with their organisations.")] = True,
     open_: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
 ) -> None:
     """Draw the graph (or part of it) as a self-contained, offline HTML page, or export GraphML/GEXF."""
+    from kg.atomic import resolve_output
     from kg.query import read_query_arg
     from kg.viz import select, write
 
-    chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(out.suffix.lower(), "html")
+    chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(Path(out).suffix.lower(), "html")
+    target = resolve_output(out)  # before any work: a missing directory fails at once
     g = _graph()
     text = read_query_arg(query, None, _paths().queries, None) if query else None
     opener = None
@@ -351,14 +354,15 @@ def viz(
             opener = _browser_opener()  # started before the sandbox, so the browser keeps the network
         _deny_network()
     sel = select(g, focus=focus, depth=depth, types=type_.split(",") if type_ else None, query=text, context=context)
-    write(g, sel, out, chosen)
-    typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges")
+    write(g, sel, target, chosen)
+    typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges", err=target.is_stdout)
+    can_open = open_ and chosen == "html" and target.kind == "atomic"
     if opener is not None:
-        opener.communicate(out.resolve().as_uri() + "\n")
-    elif open_ and chosen == "html":
+        opener.communicate(target.path.as_uri() + "\n" if can_open else "\n")
+    elif can_open:
         import webbrowser
 
-        webbrowser.open(out.resolve().as_uri())
+        webbrowser.open(target.path.as_uri())
 
 
 def _browser_opener():
@@ -376,18 +380,22 @@ def _browser_opener():
 @handled
 def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl, nt, nq, trig, jsonld, graphml, gexf or csv (Neo4j).")],
-    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (csv: <name>-nodes.csv and <name>-relationships.csv).")],
+    out: Annotated[
+        str, typer.Option("--output", "-o", help="Output file; - for standard output (csv: <name>-nodes.csv and <name>-relationships.csv).")
+    ],
 ) -> None:
     """Write the whole graph for other tools, streamed from the store."""
     from kg.export import export as do_export
+    from kg.export import outputs
 
+    to_stdout = outputs(fmt, out)[0].is_stdout  # before any work: a bad name fails at once
     g = _graph()
     if sys.stderr.isatty():
         with typer.progressbar(length=len(g.store), label=f"exporting {fmt}", file=sys.stderr) as bar:
             summary = do_export(g, fmt, out, tick=bar.update)
     else:
         summary = do_export(g, fmt, out)
-    typer.echo(f"wrote {out} ({fmt}): {summary}")
+    typer.echo(f"wrote {out} ({fmt}): {summary}", err=to_stdout)
 
 
 @app.command()
@@ -523,7 +531,46 @@ def unmerge(alias: Annotated[str, typer.Argument(help="The merged spelling to ta
     typer.echo(f"removed alias {alias!r} from {do_unmerge(_paths(), alias)}")
 
 
+def _undecodable_argument(argv: list[str]) -> str | None:
+    """Python decodes argv with surrogateescape: a byte that is not UTF-8 becomes a lone surrogate.
+    The message for the first such argument, or None."""
+    for n, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = os.fsencode(arg)
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"argument {n}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+            return f"argument {n}: not valid UTF-8"
+    return None
+
+
+class _Stdin(io.TextIOWrapper):
+    """Standard input as strict UTF-8 whatever the locale: bytes that are not UTF-8 are one line
+    (`<stdin>: not valid UTF-8 (byte N)`, exit 2), not a decoding traceback."""
+
+    def read(self, size: int | None = -1) -> str:
+        try:
+            return super().read(size)
+        except UnicodeDecodeError as exc:
+            raise KgError(f"<stdin>: not valid UTF-8 (byte {exc.start})") from None
+
+    def readline(self, size: int | None = -1) -> str:
+        try:
+            return super().readline(size)
+        except UnicodeDecodeError as exc:
+            raise KgError(f"<stdin>: not valid UTF-8 (byte {exc.start} of the line)") from None
+
+
 def main() -> None:
+    bad = _undecodable_argument(sys.argv[1:])
+    if bad:
+        sys.stderr.write(f"kg: error: {bad}\n")
+        raise SystemExit(EXIT_INPUT)
+    if sys.stdin is not None and hasattr(sys.stdin, "buffer"):
+        sys.stdin = _Stdin(sys.stdin.buffer, encoding="utf-8", errors="strict", line_buffering=sys.stdin.line_buffering)
     app()
 
 

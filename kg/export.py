@@ -4,10 +4,12 @@ and Neo4j-importable CSV (nodes and relationships files) from the entity graph."
 from __future__ import annotations
 
 import csv
+import io
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kg.atomic import atomic_path
+from kg.atomic import Output, open_output, resolve_output
 from kg.errors import InputError
 
 RDF_FORMATS = {"ttl": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "trig": "TRIG", "jsonld": "JSON_LD"}
@@ -23,22 +25,40 @@ def _counting(items: Iterator, tick: Callable[[int], None] | None, every: int = 
             tick(every)
 
 
-def export(g, fmt: str, out: Path, tick: Callable[[int], None] | None = None) -> str:
-    """Writes `out` (for csv: `<out>-nodes.csv` and `<out>-relationships.csv`); returns a summary."""
+def outputs(fmt: str, out: str | os.PathLike) -> list[Output]:
+    """Where `kg export -f fmt -o out` will write, checked before any work (so a bad format, a
+    missing directory or `-o -` for the two csv files fail at once, exit 2)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt != "csv":
+        return [resolve_output(out)]
+    first = resolve_output(out)
+    if first.kind != "atomic":
+        raise InputError(f"cannot write csv to {first}: it writes two files (<name>-nodes.csv, <name>-relationships.csv); give a file name")
+    return [resolve_output(p) for p in _csv_names(Path(os.fspath(out)))]
+
+
+def _csv_names(out: Path) -> tuple[Path, Path]:
+    stem = out.with_suffix("") if out.suffix == ".csv" else out
+    return Path(f"{stem}-nodes.csv"), Path(f"{stem}-relationships.csv")
+
+
+def export(g, fmt: str, out: str | os.PathLike, tick: Callable[[int], None] | None = None) -> str:
+    """Writes `out` (`-`: standard output; for csv: `<out>-nodes.csv` and `<out>-relationships.csv`);
+    returns a summary."""
+    targets = outputs(fmt, out)
     if fmt in RDF_FORMATS:
-        return _rdf(g, fmt, out, tick)
+        return _rdf(g, fmt, targets[0], tick)
     if fmt == "csv":
-        return _neo4j(g, out)
+        return _neo4j(g, *targets)
     from kg.viz import select, write
 
     sel = select(g)
-    write(g, sel, out, fmt)
+    write(g, sel, targets[0], fmt)
     return f"{len(sel.nodes)} nodes, {len(sel.edges)} edges"
 
 
-def _rdf(g, fmt: str, out: Path, tick) -> str:
+def _rdf(g, fmt: str, out: Output, tick) -> str:
     import pyoxigraph as ox
 
     from kg.graph import PREFIXES
@@ -56,21 +76,19 @@ def _rdf(g, fmt: str, out: Path, tick) -> str:
             counter["n"] += 1
             yield x
 
-    with atomic_path(out) as tmp, open(tmp, "wb") as f:
+    with open_output(out) as f:
         ox.serialize(counted(items), f, format=rdf_format, prefixes=prefixes)
     unit = "quads" if fmt in ("nq", "trig") else "triples"
     return f"{counter['n']} {unit}"
 
 
-def _neo4j(g, out: Path) -> str:
+def _neo4j(g, nodes_path: Output, rels_path: Output) -> str:
     """Files for `neo4j-admin database import full --nodes=... --relationships=...` (';' arrays)."""
     from kg.nav import entity_graph
 
     G = entity_graph(g)
     classes = g.lexicon["classes"]
-    stem = out.with_suffix("") if out.suffix == ".csv" else out
-    nodes_path, rels_path = Path(f"{stem}-nodes.csv"), Path(f"{stem}-relationships.csv")
-    with open(nodes_path, "w", newline="", encoding="utf-8") as f:
+    with open_output(nodes_path) as raw, io.TextIOWrapper(raw, newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id:ID", "iri", "name", "description", "aliases:string[]", ":LABEL"])
         for iri_ in sorted(G.nodes):
@@ -78,7 +96,7 @@ def _neo4j(g, out: Path) -> str:
             labels = sorted({a for t in e["types"] for a in classes.get(t, {}).get("ancestors", [t])} | {"Entity"})
             w.writerow([e["id"], iri_, e["label"], e.get("description") or "", ";".join(e.get("aliases", [])), ";".join(labels)])
     n_rels = 0
-    with open(rels_path, "w", newline="", encoding="utf-8") as f:
+    with open_output(rels_path) as raw, io.TextIOWrapper(raw, newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow([":START_ID", ":END_ID", ":TYPE", "sources:string[]", "evidence", "offsets:string[]"])
         for s, o, p, data in G.edges(keys=True, data=True):

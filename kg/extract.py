@@ -16,6 +16,7 @@ data/ until `kg review` accepts it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
 from kg.iri import slugify
@@ -73,16 +74,30 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans; a period after an abbreviation or an initial does not end a sentence."""
     spans, start = [], 0
     for m in re.finditer(r"[.!?]+[”\"’)]*(?=\s+[A-Z“\"(‘]|\s*\n|\s*$)|\n\s*\n|\n", text):
-        word = re.search(r"([\w.]+)[.!?]*[”\"’)]*$", text[start : m.start() + 1])
-        w = (word.group(1) if word else "").lower().rstrip(".")
-        if m.group(0).startswith(".") and (w in _ABBREV or len(w) == 1):
-            continue
-        if text[start : m.end()].strip():
+        if m.group(0).startswith("."):
+            # The word before the period, looked for in a window: the sentence may be long.
+            word = _LAST_WORD.search(text, max(start, m.start() + 1 - _WINDOW), m.start() + 1)
+            w = (word.group(1) if word else "").lower().rstrip(".")
+            if w in _ABBREV or len(w) == 1:
+                continue
+        if _NONSPACE.search(text, start, m.end()):
             spans.append((start, m.end()))
         start = m.end()
-    if text[start:].strip():
+    if _NONSPACE.search(text, start):
         spans.append((start, len(text)))
     return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans]
+
+
+_LAST_WORD = re.compile(r"([\w.]+)[.!?]*[”\"’)]*$")
+_NONSPACE = re.compile(r"\S")
+_INITIAL = re.compile(r"\s*[“\"(‘]?\s*")  # what may stand before a sentence's first word
+_WINDOW = 300
+
+
+def _within(ms: list[Mention], starts: list[int], lo: int, hi: int) -> list[Mention]:
+    """The mentions (sorted by start; `starts` their starts) that start in [lo, hi): a bisection,
+    so looking up each sentence's or line's mentions stays linear in the text overall."""
+    return ms[bisect_left(starts, lo) : bisect_left(starts, hi)]
 
 
 def _lower_same_length(text: str) -> str:
@@ -107,6 +122,7 @@ class Gazetteer:
                 self.auto.add_word(key, [*prev, (iri, name, exact)])
         self.auto.make_automaton()
         self.keys = {compact(n): iri for iri, e in entities.items() for n in [e["label"], *e.get("aliases", [])]}
+        self.key_list = list(self.keys)  # for resolve(): built once, not per candidate
 
     def find(self, text: str) -> list[Mention]:
         if not self.entities:
@@ -125,11 +141,14 @@ class Gazetteer:
 
 
 def _non_overlapping(ms: list[Mention]) -> list[Mention]:
-    taken: list[Mention] = []
+    """Longest first, then leftmost; a mention overlapping one already taken is dropped. The taken
+    spans do not overlap, so sorted by start, only the two neighbours of a new span can clash."""
+    taken: list[tuple[int, int, Mention]] = []
     for m in sorted(ms, key=lambda m: (-(m.end - m.start), m.start)):
-        if all(m.end <= t.start or m.start >= t.end for t in taken):
-            taken.append(m)
-    return sorted(taken, key=lambda m: m.start)
+        i = bisect_left(taken, (m.start, -1))
+        if (i == 0 or taken[i - 1][1] <= m.start) and (i == len(taken) or m.end <= taken[i][0]):
+            taken.insert(i, (m.start, m.end, m))
+    return [t[2] for t in taken]
 
 
 def guess_class(name: str, model: bool = False) -> tuple[str, str]:
@@ -157,12 +176,19 @@ def _clean(name: str, s: int) -> tuple[str, int]:
 def candidates(text: str, known: list[Mention]) -> list[dict]:
     """New names the gazetteer does not know, with a guessed class and any acronym alias."""
     out: dict[str, dict] = {}
-    occupied = [(m.start, m.end) for m in known]
+    occupied = sorted((m.start, m.end) for m in known)  # sorted by start, for bisection
+    longest = [max((e - s for s, e in occupied), default=0)]
+
+    def occupy(s: int, e: int) -> None:
+        insort(occupied, (s, e))
+        longest[0] = max(longest[0], e - s)
 
     def free(s: int, e: int) -> bool:
         """Nothing taken overlaps, except known names strictly inside (a longer new name wins:
-        'Naibeige LLM Lab' over the known 'LLM')."""
-        return all(e <= a or s >= b or (s <= a and b <= e and (s, e) != (a, b) and (a, b) in known_spans) for a, b in occupied)
+        'Naibeige LLM Lab' over the known 'LLM'). Only spans starting less than the longest span
+        before `s` can overlap: a bisection, not a scan of everything taken."""
+        near = occupied[bisect_left(occupied, (s - longest[0], -1)) : bisect_left(occupied, (e, -1))]
+        return all(e <= a or s >= b or (s <= a and b <= e and (s, e) != (a, b) and (a, b) in known_spans) for a, b in near)
 
     known_spans = {(m.start, m.end) for m in known}
     alias_of: dict[str, str] = {}
@@ -185,27 +211,51 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
         out[key] = {"label": name, "type": cls, "why": why, "aliases": [alias] if alias else [], "start": s, "end": e}
         if alias:
             alias_of[compact(alias)] = key
-        occupied.append((s, e))
+        occupy(s, e)
+
+    spans = sentences(text)
+    last_seen = _last_starts(text, {m.group(0) for s, e in spans for m in _RUN.finditer(text, s, e)
+                                    if len(m.group(0).split()) == 1 and _INITIAL.fullmatch(text, s, m.start())})  # fmt: skip
+
+    def occurs_after(name: str, pos: int) -> bool:
+        """`name in text[pos:]`, without a search through the rest of the text for every sentence."""
+        return last_seen.get(name, -1) >= pos
 
     for m in _ACRONYM.finditer(text):
         add(m.group(1), m.start(1), alias=m.group(2))
-        occupied.append((m.start(2), m.end(2)))
+        occupy(m.start(2), m.end(2))
     for m in _MODEL.finditer(text):
         if not re.fullmatch(r"[A-Z][a-z]+ \d{1,4}", m.group(0)):
             add(m.group(0), m.start(), model=True)
-    for s, e in sentences(text):
+    for s, e in spans:
         for m in _JOINED.finditer(text, s, e):
             if any(re.search(p, m.group(0)) for p, _ in _KEYWORD_CLASS[:4]) and " and " not in m.group(0):
                 add(m.group(0), m.start())
         for m in _RUN.finditer(text, s, e):
             name = m.group(0)
-            initial = text[s : m.start()].strip() in ("", "“", '"', "(", "‘")
+            initial = _INITIAL.fullmatch(text, s, m.start()) is not None
             single = len(name.split()) == 1
-            if single and (initial and name not in text[e:] or name in _NOT_NAMES or len(name) < 3):
+            if single and (initial and not occurs_after(name, e) or name in _NOT_NAMES or len(name) < 3):
                 continue
             before = text[max(s, m.start() - 3) : m.start()]
             add(name, m.start(), place=before in ("in ", "to "))
     return sorted(out.values(), key=lambda c: c["start"])
+
+
+def _last_starts(text: str, names: set[str]) -> dict[str, int]:
+    """Where each name last starts in the text (as a substring): one Aho-Corasick pass for all."""
+    import ahocorasick
+
+    if not names:
+        return {}
+    auto = ahocorasick.Automaton()
+    for name in names:
+        auto.add_word(name, name)
+    auto.make_automaton()
+    last: dict[str, int] = {}
+    for end, name in auto.iter(text):
+        last[name] = end - len(name) + 1
+    return last
 
 
 def resolve(name: str, gaz: Gazetteer, threshold: float = 85.0) -> tuple[str, str, float] | None:
@@ -215,8 +265,7 @@ def resolve(name: str, gaz: Gazetteer, threshold: float = 85.0) -> tuple[str, st
     key = compact(name)
     if len(key) < 5:
         return None
-    keys = list(gaz.keys)
-    best = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=threshold)
+    best = process.extractOne(key, gaz.key_list, scorer=fuzz.ratio, score_cutoff=threshold)
     if best is None:
         return None
     iri = gaz.keys[best[0]]
@@ -231,6 +280,12 @@ class Relations:
         self.stems = lexicon["ask"]["stems"]
         self.phrases = [(p, k, tuple(w)) for p, k, w in lexicon["ask"]["phrases"]]
         self.classes = lexicon["classes"]
+        # Phrases by their first word (verbs by stem), so reading a gap looks only at phrases that can start there.
+        self.by_first: dict[tuple[bool, str], list[tuple[int, str, str, tuple]]] = {}
+        self.empty = [(n, p, k, w) for n, (p, k, w) in enumerate(self.phrases) if not w]
+        for n, (p, k, w) in enumerate(self.phrases):
+            if w:
+                self.by_first.setdefault((k == "verb", w[0]), []).append((n, p, k, w))
 
     def kinds(self, types: list[str]) -> set[str]:
         return {a for t in types for a in self.classes.get(t, {}).get("ancestors", [t])}
@@ -269,16 +324,16 @@ class Relations:
         if not toks or len(toks) > 5:
             return None
         stems = [self.stems.get(t, t) for t in toks]
-        best = None
-        for prop, kind, words in self.phrases:
-            seq = toks if kind != "verb" else stems
-            n = len(words)
-            for i in range(len(seq) - n + 1):
-                if tuple(seq[i : i + n]) == words and (best is None or n > len(best[2])):
-                    best = (prop, kind, words, i)
-        if best is None:
+        # The longest phrase found; among equally long ones the first in the lexicon, at its first place.
+        found = [(-len(w), n, 0, p, k, w) for n, p, k, w in self.empty]
+        for verb, seq in ((False, toks), (True, stems)):
+            for i, word in enumerate(seq):
+                for n, p, k, w in self.by_first.get((verb, word), ()):
+                    if tuple(seq[i : i + len(w)]) == w:
+                        found.append((-len(w), n, i, p, k, w))
+        if not found:
             return None
-        prop, kind, words, i = best
+        _, _, i, prop, kind, words = min(found, key=lambda f: f[:3])
         if kind == "noun":  # "A, founder of B": B founder A
             return "b", prop, "a", f"role noun {' '.join(words)!r}"
         if kind == "noun_inv":
@@ -298,7 +353,7 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
     rel = Relations(lexicon)
     known = gaz.find(text)
     found = candidates(text, known)
-    known = [m for m in known if not any(c["start"] <= m.start and m.end <= c["end"] for c in found)]
+    known = _outside(known, found)
     items: list[dict] = []
     rejected = rejected or set()
 
@@ -314,6 +369,7 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
         seen_mentions.add(eid)
         items.append({"kind": "mention", "entity": eid, "quote": m.text, "start": m.start, "end": m.end})
     new_mentions: list[Mention] = []
+    taken_ids = {e["id"] for e in entities.values()}  # iri_taken, for every candidate at once
     for c in found:
         near = resolve(c["label"], gaz)
         if near is not None:
@@ -323,16 +379,17 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
             new_mentions.append(Mention(c["start"], c["end"], c["label"], iri=iri, types=entities[iri]["types"]))
             continue
         cid = slugify(c["label"])
-        if not cid or iri_taken(cid, entities):
+        if not cid or cid in taken_ids:
             cid = f"{cid or 'entity'}-new"
         items.append({"kind": "entity", "id": cid, "type": c["type"], "label": c["label"], "aliases": c["aliases"],
                       "why": c["why"], "quote": c["label"], "start": c["start"], "end": c["end"]})  # fmt: skip
         new_mentions.append(Mention(c["start"], c["end"], c["label"], candidate=cid, types=[c["type"]]))
     every = sorted(known + new_mentions, key=lambda m: m.start)
+    starts = [m.start for m in every]
     ids = {m.start: (entities[m.iri]["id"] if m.iri else m.candidate) for m in every}
     seen_facts = set()
     for s, e in spans:
-        inside = [m for m in every if s <= m.start and m.end <= e]
+        inside = [m for m in _within(every, starts, s, e) if m.end <= e]
         for i, a in enumerate(inside):
             for b in inside[i + 1 : i + 2]:
                 gap = text[a.end : b.start]
@@ -367,17 +424,30 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
 _ATTEND = re.compile(r"\b(in attendance|attended|attending|attendees|were there|was there|took part|others included)\b", re.I)
 
 
+def _outside(known: list[Mention], found: list[dict]) -> list[Mention]:
+    """The known mentions not inside a new candidate name (`found` is sorted by start)."""
+    starts = [c["start"] for c in found]
+    longest = max((c["end"] - c["start"] for c in found), default=0)
+    out = []
+    for m in known:
+        near = found[bisect_left(starts, m.start - longest) : bisect_left(starts, m.start + 1)]
+        if not any(c["start"] <= m.start and m.end <= c["end"] for c in near):
+            out.append(m)
+    return out
+
+
 def _attendance(text: str, spans: list[tuple[int, int]], mentions: list[Mention], rel: Relations):
     """'In attendance ... were X and Y', 'firms like X and Y were there', 'Others included X; Y':
     the people (or, when none, the organisations) of such a sentence attended an event named
     before it: the one whose name shares most words with the sentence, else the latest; an
     attendance sentence right after another continues the same event."""
     last: tuple[int, Mention] | None = None
+    starts = [m.start for m in mentions]
     for n, (s, e) in enumerate(spans):
         if not _ATTEND.search(text, s, e):
             continue
         words = {t.text for t in tokens(text[s:e])} - {"the", "of", "a", "an", "in", "at"}
-        events = [m for m in mentions if spans[max(0, n - 20)][0] <= m.start < e and "Event" in rel.kinds(m.types)]
+        events = [m for m in _within(mentions, starts, spans[max(0, n - 20)][0], e) if "Event" in rel.kinds(m.types)]
         scored = sorted(events, key=lambda m: (len(words & {t.text for t in tokens(m.text)}), m.start))
         if scored and words & {t.text for t in tokens(scored[-1].text)}:
             event = scored[-1]
@@ -388,7 +458,7 @@ def _attendance(text: str, spans: list[tuple[int, int]], mentions: list[Mention]
         else:
             continue
         last = (n, event)
-        inside = [m for m in mentions if s <= m.start and m.end <= e and m is not event]
+        inside = [m for m in _within(mentions, starts, s, e) if m.end <= e and m is not event]
         people = [m for m in inside if "Person" in rel.kinds(m.types)]
         for m in people or [m for m in inside if "Organization" in rel.kinds(m.types)]:
             yield event, "attendee", m, _quote_span(text, s, e, m, m), "attendance sentence after the event"
@@ -409,12 +479,13 @@ def _list_relations(text: str, mentions: list[Mention], rel: Relations):
     ("semiconductor manufacturing equipment;"): the relation holds for each item, with the
     line's first name as subject, until an item ends its sentence."""
     lines = _lines(text)
+    starts = [m.start for m in mentions]
     for n, (ls, le) in enumerate(lines):
         line = text[ls:le].rstrip()
         if line.endswith((".", "?", "!", ";", ",")) or n + 1 >= len(lines):
             continue  # a list header ends in its verb phrase (or a colon)
         start = next((s for s, e in sentences(text[ls:le]) if s <= len(line) - 1 < e), 0) + ls  # the line's last sentence
-        on_line = [m for m in mentions if start <= m.start and m.end <= le]
+        on_line = [m for m in _within(mentions, starts, start, le) if m.end <= le]
         if not on_line:
             continue
         tail = list(text[on_line[0].end : le])
@@ -425,8 +496,9 @@ def _list_relations(text: str, mentions: list[Mention], rel: Relations):
         if reading is None or len(tokens(tail_text[tail_text.lower().find(reading[2].split("'")[1][:4]) :])) > 10:
             continue
         prop, subject_first, why = reading
-        for ns, ne in lines[n + 1 :]:
-            items = [m for m in mentions if ns <= m.start and m.end <= ne]
+        for k in range(n + 1, len(lines)):
+            ns, ne = lines[k]
+            items = [m for m in _within(mentions, starts, ns, ne) if m.end <= ne]
             item_line = text[ns:ne].rstrip()
             if not items or items[0].start - ns > 3 or len(item_line) > 160 or not item_line.endswith((";", ",", ".", "and", ":")):
                 break

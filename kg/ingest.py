@@ -8,10 +8,12 @@ import html.parser
 import json
 import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import InputError, Location
-from kg.iri import slugify
+from kg.iri import SOURCE_ID_RE, slugify
 
 
 def corpus_dir(paths) -> Path:
@@ -54,24 +56,63 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n\s*\n+", "\n\n", text).strip() + "\n"
 
 
-def read_text(path: Path) -> str:
-    """The text of a file, or a clear refusal (binary, empty, unknown encoding)."""
+MAX_SOURCE_BYTES = 5 * 1024 * 1024  # a long report is a few hundred KB; docs/ingest.md says why 5 MB
+
+# Byte order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = [(b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]  # fmt: skip
+
+
+def _read_capped(path: Path, cap: int) -> bytes:
+    """The bytes of a regular file of at most `cap` bytes. Opened non-blocking, so a FIFO is
+    refused at once instead of waiting for a writer; a device (/dev/zero) is refused before a
+    byte is read; a file that grows while read is still cut at the cap."""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", Location(path)) from None
-    if not raw.strip():
-        raise InputError("the file is empty", Location(path))
-    if b"\x00" in raw[:8192]:
-        raise InputError("this looks like a binary file, not text (it contains NUL bytes)", Location(path))
-    for enc in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        what = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a directory" if stat.S_ISDIR(st.st_mode) else "a device or socket"
+        raise InputError(f"not a regular file ({what}); save the text to a file first", Location(path))
+    with os.fdopen(fd, "rb") as f:
+        too_big = f"the file is larger than {cap // (1024 * 1024)} MB (the limit for a source text)"
+        if st.st_size > cap:
+            raise InputError(too_big, Location(path))
         try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError as exc:
-            err = exc
-    else:
-        raise InputError(f"unknown encoding: not UTF-8 (byte {err.start}); convert the file to UTF-8 first", Location(path))
+            raw = f.read(cap + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror}", Location(path)) from None
+    if len(raw) > cap:
+        raise InputError(too_big, Location(path))
+    return raw
+
+
+def decode(raw: bytes, where: Location) -> str:
+    """UTF-8, or UTF-16/UTF-32/UTF-8 announced by a byte order mark; anything else is refused with
+    the offset of the first bad byte. NUL is looked for in the whole text: text has none."""
+    enc = next((e for bom, e in _BOMS if raw.startswith(bom)), None)
+    if enc is None and b"\x00" in raw:
+        raise InputError(f"this looks like a binary file, not text (a NUL byte at byte {raw.index(0)})", where)
+    try:
+        text = raw.decode(enc or "utf-8")
+    except UnicodeDecodeError as exc:
+        if enc in ("utf-16", "utf-32"):
+            name = enc.upper()
+            raise InputError(f"not valid {name} (byte {exc.start}), though it begins with a {name} byte order mark", where) from None
+        raise InputError(f"unknown encoding: not UTF-8 (byte {exc.start}); convert the file to UTF-8 first", where) from None
+    if "\x00" in text:
+        raise InputError(f"this looks like a binary file, not text (a NUL character at character {text.index(chr(0))})", where)
+    return text
+
+
+def read_text(path: Path, cap: int = MAX_SOURCE_BYTES) -> str:
+    """The text of a file, or a clear refusal (not a regular file, too large, binary, empty,
+    unknown encoding)."""
+    text = decode(_read_capped(path, cap), Location(path))
+    if not text.strip():
+        raise InputError("the file is empty", Location(path))
     if path.suffix.lower() in (".html", ".htm") or re.match(r"\s*(<!doctype html|<html)", text, re.I):
         text = html_to_text(text)
     return text.replace("\r\n", "\n")
@@ -88,9 +129,9 @@ def add_source(paths, file: Path, title: str | None = None, publisher: str | Non
     sha = hashlib.sha256(data).hexdigest()
     corpus = corpus_dir(paths)
     corpus.mkdir(parents=True, exist_ok=True)
-    for meta in corpus.glob("*.json"):
-        if json.loads(meta.read_text()).get("sha256") == sha:
-            raise InputError(f"this text is already added, as source {meta.stem!r}", Location(file))
+    for known_id, rec in corpus_records(corpus):
+        if rec.get("sha256") == sha:
+            raise InputError(f"this text is already added, as source {known_id!r}", Location(file))
     for known in _known_sources(paths):
         if known["sha256"] == sha:
             raise InputError(f"this text is already a curated source: {known['id']!r}", Location(file))
@@ -99,8 +140,8 @@ def add_source(paths, file: Path, title: str | None = None, publisher: str | Non
     sid = f"{slugify(file.stem)[:40] or 'source'}_{sha[:16]}"
     record = {"id": sid, "file": f"{sid}.txt", "title": title, "publisher": publisher, "date": date, "url": url,
               "sha256": sha, "description": None, "added_from": str(file)}  # fmt: skip
-    (corpus / f"{sid}.txt").write_bytes(data)
-    (corpus / f"{sid}.json").write_text(json.dumps(record, indent=2) + "\n")
+    inside(corpus, f"{sid}.txt").write_bytes(data)
+    inside(corpus, f"{sid}.json").write_text(json.dumps(record, indent=2) + "\n")
     return record
 
 
@@ -111,11 +152,58 @@ def _known_sources(paths) -> list[dict]:
     return yaml.safe_load(f.read_text()) or [] if f.exists() else []
 
 
+def check_source_id(sid: str) -> str:
+    """A source id names files in the corpus: it must be an id (docs/data-format.md), never a
+    path ('../x', 'a/b'), so no command reads or writes outside the corpus."""
+    if not SOURCE_ID_RE.match(sid) or sid in RESERVED:
+        raise InputError(f"{sid!r} is not a source id: it may hold only letters, digits, '_', '.', '-' (see kg source add)")
+    return sid
+
+
+RESERVED = {"rejected"}  # corpus files that are not source records
+
+
+def inside(corpus: Path, name: str) -> Path:
+    """corpus/name, refused unless it resolves inside the corpus (no '..', no symlink out)."""
+    path = corpus / name
+    root = corpus.resolve()
+    if not path.resolve().is_relative_to(root) or path.resolve() == root:
+        raise InputError(f"{name!r} is outside the corpus folder {corpus}", Location(corpus))
+    return path
+
+
+def corpus_records(corpus: Path) -> Iterator[tuple[str, dict]]:
+    """(id, record) for every source record in the corpus: a `<id>.json` holding a JSON object
+    whose id is its file name. Other JSON there (rejected.json: the rejected proposals) is not one."""
+    for meta in sorted(corpus.glob("*.json")):
+        if not SOURCE_ID_RE.match(meta.stem) or meta.stem in RESERVED:
+            continue
+        rec = _read_record(corpus, meta)
+        if rec is not None:
+            yield meta.stem, rec
+
+
+def _read_record(corpus: Path, meta: Path) -> dict | None:
+    try:
+        rec = json.loads(inside(corpus, meta.name).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable source record: {exc}", Location(meta)) from None
+    return rec if isinstance(rec, dict) and rec.get("id") == meta.stem else None
+
+
 def load_record(paths, sid: str) -> tuple[dict, str]:
+    """The record and text of an added source; every path it names must lie inside the corpus."""
     corpus = corpus_dir(paths)
+    check_source_id(sid)
     meta = corpus / f"{sid}.json"
-    if not meta.exists():
-        known = sorted(p.stem for p in corpus.glob("*.json"))
+    rec = _read_record(corpus, meta) if meta.exists() else None
+    if rec is None:
+        known = [k for k, _ in corpus_records(corpus)] if corpus.is_dir() else []
         raise InputError(f"no added source {sid!r}; added: {', '.join(known) or 'none'} (kg source add FILE)")
-    record = json.loads(meta.read_text())
-    return record, (corpus / record["file"]).read_text(encoding="utf-8")
+    name = rec.get("file")
+    if not isinstance(name, str) or name != f"{sid}.txt":
+        raise InputError(f"the record's file must be {sid}.txt, not {name!r}", Location(meta))
+    try:
+        return rec, inside(corpus, name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the source text {name}: {exc}", Location(meta)) from None

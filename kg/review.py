@@ -12,19 +12,29 @@ from pathlib import Path
 
 import yaml
 
-from kg.errors import InputError, ViolationsFound
+from kg.errors import InputError, Location, ViolationsFound
 from kg.extract import item_key
-from kg.ingest import corpus_dir, load_record
+from kg.ingest import check_source_id, corpus_dir, inside, load_record
 from kg.validate import alias_violations, shacl_results, shacl_violations
 
 
 def draft_path(paths, sid: str) -> Path:
-    return corpus_dir(paths) / f"{sid}.draft.yaml"
+    """<corpus>/<sid>.draft.yaml, for a valid source id only (never a path out of the corpus)."""
+    return inside(corpus_dir(paths), f"{check_source_id(sid)}.draft.yaml")
 
 
 def rejected_keys(paths) -> set[tuple]:
+    """The keys of proposals rejected before (a JSON list of lists), so they are not proposed again."""
     f = corpus_dir(paths) / "rejected.json"
-    return {tuple(k) for k in json.loads(f.read_text())} if f.exists() else set()
+    if not f.exists():
+        return set()
+    try:
+        keys = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the rejected proposals: {exc}", Location(f)) from None
+    if not isinstance(keys, list) or not all(isinstance(k, list) and all(isinstance(x, str) for x in k) for k in keys):
+        raise InputError("the rejected proposals must be a JSON list of lists", Location(f))
+    return {tuple(k) for k in keys}
 
 
 def remember_rejected(paths, items: list[dict]) -> None:

@@ -214,16 +214,20 @@ def to_networkx(g: KnowledgeGraph, sel: Selection):
     return G
 
 
-def write(g: KnowledgeGraph, sel: Selection, out: Path, fmt: str) -> None:
-    """Writes atomically: a failed write leaves no half file."""
-    from kg.atomic import atomic_path
+def write(g: KnowledgeGraph, sel: Selection, out, fmt: str) -> None:
+    """Writes `out` (a file name, `-` for standard output, or a resolved `kg.atomic.Output`):
+    a file atomically (a failed write leaves no half file), a device or FIFO directly."""
+    from kg.atomic import open_output
 
     if fmt not in ("html", "graphml", "gexf"):
         raise InputError(f"unknown format {fmt!r}; use html, graphml or gexf")
-    with atomic_path(out) as tmp:
-        if fmt == "html":
-            tmp.write_text(render_html(g, sel), encoding="utf-8")
-        else:
-            import networkx as nx
+    if fmt == "html":
+        body = render_html(g, sel).encode("utf-8")  # rendered first: a failure opens nothing
+        with open_output(out) as f:
+            f.write(body)
+        return
+    import networkx as nx
 
-            (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(to_networkx(g, sel), tmp)
+    G = to_networkx(g, sel)
+    with open_output(out) as f:
+        (nx.write_graphml if fmt == "graphml" else nx.write_gexf)(G, f)

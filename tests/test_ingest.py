@@ -150,3 +150,81 @@ def test_apply_that_would_break_a_shape_changes_nothing(env, tmp_path):
     proc = kg(env, "review", sid, "--apply")
     assert proc.returncode == 1 and "not applied" in proc.stdout and "kgo:Event" in proc.stdout
     assert tree_hash(tmp_path / "data") == before
+
+
+def _refused(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kg: error: ") and "Traceback" not in proc.stderr, proc.stderr
+    assert all(w in lines[0] for w in words), lines[0]
+
+
+def test_source_add_after_an_apply_that_rejected_something(env, tmp_path):
+    """Regression: `kg review --apply` writes rejected.json into the corpus; `kg source add` read
+    it as a source record and crashed (exit 3)."""
+    sid = added(env, tmp_path)
+    kg(env, "extract", sid)
+    assert "0 accepted, 1 rejected" in kg(env, "review", sid, stdin="r\n\nq\n").stdout
+    applied = kg(env, "review", sid, "--accept-all", "--apply")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert (tmp_path / "corpus" / "rejected.json").exists()
+    (tmp_path / "second.txt").write_text("Zhipu AI released GLM-5 in Beijing.\n")
+    second = kg(env, "source", "add", str(tmp_path / "second.txt"))
+    assert second.returncode == 0, second.stderr
+    _refused(kg(env, "extract", "rejected"), "not a source id")
+    missing = kg(env, "extract", "nothing_here")
+    _refused(missing, "no added source")
+    assert "rejected" not in missing.stderr.split("added:")[1]
+
+
+def test_source_ids_never_leave_the_corpus(env, tmp_path):
+    """`kg extract ../x` read a crafted record beside the corpus and wrote its draft there."""
+    sid = added(env, tmp_path)
+    (tmp_path / "x.json").write_text('{"id": "x", "file": "x.txt", "sha256": ""}')
+    (tmp_path / "x.txt").write_text("Jack Ma founded Alibaba.\n")
+    for bad in ("../x", "a/b", "/etc/passwd", ".hidden", ""):
+        _refused(kg(env, "extract", bad), "not a source id")
+        _refused(kg(env, "review", bad), "not a source id")
+    assert not list(tmp_path.glob("*.draft.yaml"))
+    record = tmp_path / "corpus" / f"{sid}.json"
+    crafted = record.read_text().replace(f'"{sid}.txt"', '"../x.txt"')
+    record.write_text(crafted)
+    _refused(kg(env, "extract", sid), "file must be")
+    record.write_text(crafted.replace('"../x.txt"', f'"{sid}.txt"'))
+    text = tmp_path / "corpus" / f"{sid}.txt"
+    text.unlink()
+    text.symlink_to(tmp_path / "x.txt")  # a text that is a link out of the corpus
+    _refused(kg(env, "extract", sid), "outside the corpus")
+
+
+def test_source_add_refuses_devices_fifos_and_large_files_quickly(env, tmp_path):
+    _refused(kg(env, "source", "add", "/dev/zero"), "not a regular file")  # was MemoryError
+    fifo = tmp_path / "fifo.txt"
+    os.mkfifo(fifo)
+    _refused(kg(env, "source", "add", str(fifo)), "not a regular file", "FIFO")  # was a hang (no writer)
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(5 * 1024 * 1024 + 1)  # sparse: the size is refused before anything is read
+    _refused(kg(env, "source", "add", str(big)), "larger than 5 MB")
+    _refused(kg(env, "source", "add", str(tmp_path)), "not a regular file")
+
+
+def test_source_add_encodings(env, tmp_path):
+    late_nul = tmp_path / "late.txt"
+    late_nul.write_bytes(b"Jack Ma founded Alibaba. " * 1000 + b"\x00")  # the NUL is past the first 8 KB
+    _refused(kg(env, "source", "add", str(late_nul)), "binary", "byte 25000")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Le caf\xe9 de Jack Ma.".encode("latin-1"))
+    _refused(kg(env, "source", "add", str(latin)), "not UTF-8", "byte 6")
+    bad16 = tmp_path / "bad16.txt"
+    bad16.write_bytes(b"\xff\xfe" + "Jack".encode("utf-16-le") + b"\x00\xd8")  # a lone high surrogate
+    _refused(kg(env, "source", "add", str(bad16)), "not valid UTF-16")
+    for n, (enc, bom) in enumerate([("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-32-le", b"\xff\xfe\x00\x00"),
+                                    ("utf-32-be", b"\x00\x00\xfe\xff"), ("utf-8", b"\xef\xbb\xbf")]):  # fmt: skip
+        f = tmp_path / f"t{n}.txt"
+        text = f"Text {n}: Jack Ma, founder of Alibaba, met Xi Jinping in Zürich.\n"
+        f.write_bytes(bom + text.encode(enc))
+        proc = kg(env, "source", "add", str(f))
+        assert proc.returncode == 0, (enc, proc.stderr)
+        sid = proc.stdout.split()[2]
+        assert (tmp_path / "corpus" / f"{sid}.txt").read_text(encoding="utf-8") == text, enc

@@ -149,3 +149,13 @@ def test_cli_viz_writes_file(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "kg", "viz", "--focus", "Jack Mo", "-o", str(tmp_path / "x.html")],
                          capture_output=True, text=True, env=env_for(Paths.from_env()), timeout=300)  # fmt: skip
     assert bad.returncode == 1 and not (tmp_path / "x.html").exists()
+
+
+@needs_browser
+def test_malformed_deep_link_is_ignored(g, tmp_path):
+    """`#node=%E0%A4%A` made decodeURIComponent throw in the page (a URIError); it is ignored now."""
+    out = tmp_path / "hall.html"
+    write(g, select(g, focus="Great Hall meeting", depth=1), out, "html")
+    for fragment in ("#node=%E0%A4%A", "#%", "#edge=%ZZ"):
+        st = browser.status(browser.dom(out, fragment)[0])
+        assert st.get("state") == "drawn" and st["errors"] == "", (fragment, st)
