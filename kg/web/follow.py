@@ -1,7 +1,7 @@
 """Serving the newest build: the generation in use, held by a lease, and a task that follows rebuilds.
 
 `kg build` writes each build into a new generation folder and then moves `<KG_HOME>/current`;
-it prunes old generations. The server holds a lease (kg.build.hold_generation, where that exists)
+it prunes old generations. The server holds a lease (kg.build.hold_generation)
 on the generation it serves, so prune leaves it alone, and polls `current` every second: on a
 change it opens the new generation, moves the query workers over (kg.web.pool.WorkerPool.switch)
 and the pages with them, and releases the old lease once no worker or page uses it any more.
@@ -36,20 +36,18 @@ class Served:
 
 def open_generation(path: Path) -> Served:
     """Leases and opens a generation (blocking: reads the lexicon, opens the store)."""
-    import kg.build
+    from kg.build import hold_generation
     from kg.errors import KgError
     from kg.graph import KnowledgeGraph
 
-    hold = getattr(kg.build, "hold_generation", None)
-    lease = hold(path) if hold is not None else None
+    lease = hold_generation(path)
     try:
         if not (path / "manifest.json").is_file():
             raise KgError(f"{path.name} is not a finished build")
         graph = KnowledgeGraph(path / "store", path / "lexicon.json")
         graph.store  # noqa: B018 (opened now, so a broken build is found here and not by a page)
     except BaseException:
-        if lease is not None:
-            lease.release()
+        lease.release()
         raise
     return Served(path, graph, lease)
 
