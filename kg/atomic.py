@@ -137,8 +137,11 @@ def open_output(out: Output | str | os.PathLike) -> Iterator[BinaryIO]:
             sys.stdout.flush()
             yield sys.stdout.buffer
             sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            silence_stdout()
+            raise  # the reader went away: not an error to report (the CLI exits quietly)
         except OSError as exc:
-            _silence_stdout()
+            silence_stdout()
             raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from None
         return
     if target.kind == "stream":
@@ -180,7 +183,7 @@ def atomic_path(out: Path, shown: str | None = None) -> Iterator[Path]:
             tmp.unlink()
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """After a broken pipe, point fd 1 at /dev/null so the interpreter's final flush is quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

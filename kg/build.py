@@ -130,7 +130,12 @@ def compile_all(paths: Paths):
 
 
 def build(paths: Paths, *, force: bool = False) -> Build:
-    """Builds unless the current build already matches the inputs; one build at a time per KG_HOME."""
+    """Builds unless the current build already matches the inputs; one build at a time per KG_HOME.
+
+    A forced build that waited for another is satisfied by it only if that one began after this
+    one was asked for: a build that began before may predate what the user forces a rebuild for
+    (code or libraries the fingerprint does not cover)."""
+    requested = time.time()
     cur = current(paths)
     signature = stat_signature(paths)
     if cur is not None and not force and cur.manifest.get("stat_signature") == signature:
@@ -143,7 +148,8 @@ def build(paths: Paths, *, force: bool = False) -> Build:
         if cur is not None and not force and cur.manifest.get("stat_signature") == signature:
             return cur
         fp = fingerprint(paths)
-        if cur is not None and cur.manifest.get("fingerprint") == fp and (not force or (waited and cur.path != seen)):
+        fresh = waited and cur is not None and cur.path != seen and cur.manifest.get("started_at", 0) >= requested
+        if cur is not None and cur.manifest.get("fingerprint") == fp and (not force or fresh):
             _remember_signature(cur, signature)  # touched but unchanged: next time the cheap check suffices
             return cur
         return _build_locked(paths, fp, signature)
@@ -153,7 +159,7 @@ def _build_locked(paths: Paths, fp: str, signature: str) -> Build:
     import shutil
     import tempfile
 
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     ds, data, vocab, _origins = compile_all(paths)
     try:
         gen = Path(tempfile.mkdtemp(prefix="gen-", dir=paths.home))
@@ -173,6 +179,7 @@ def _build_locked(paths: Paths, fp: str, signature: str) -> Build:
             "stat_signature": signature,
             "kg_version": __version__,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "started_at": started_at,  # epoch seconds; see build() for what a waiting --force compares it with
             "seconds": round(time.perf_counter() - started, 3),
             "quads": sum(len(g) for g in ds.graphs()),
             "union_triples": len(union),
@@ -232,11 +239,12 @@ def ensure_built(paths: Paths, *, stale_ok: bool = True) -> Build:
         return cur
 
 
-def open_build(paths: Paths) -> tuple[Build, Lease]:
+def open_build(paths: Paths, *, stale_ok: bool = True) -> tuple[Build, Lease]:
     """The current build (built first if needed) with a lease on it, so no build deletes it while
-    it is used. Retries if a concurrent build pruned it between the two steps."""
+    it is used. Retries if a concurrent build pruned it between the two steps. `stale_ok=False`
+    (kg push) refuses to fall back to the last good build while a data file is broken."""
     for _ in range(20):
-        b = ensure_built(paths)
+        b = ensure_built(paths, stale_ok=stale_ok)
         try:
             return b, hold_generation(b.path)
         except FileNotFoundError:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, KgError, ViolationsFound
+from kg.errors import EXIT_INPUT, EXIT_OK, EXIT_VIOLATIONS, InputError, KgError, ViolationsFound
 
 app = typer.Typer(
     name="kg",
@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 
 EXIT_INTERNAL = 3
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell shows for `cat big | head`
 
 
 def _fail(message: str, code: int) -> None:
@@ -62,6 +63,11 @@ def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:  # the reader went away (`kg export -o - | head`): stop quietly, as Unix tools do
+            from kg.atomic import silence_stdout
+
+            silence_stdout()
+            raise typer.Exit(EXIT_PIPE) from None
         except ViolationsFound as exc:
             for line in exc.lines:
                 _echo(line)
@@ -111,13 +117,18 @@ def validate(
         Path | None,
         typer.Option("--sources", help="Folder with the source texts; quotes are checked against them. Env: KG_SOURCES_DIR."),
     ] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="Also list what the checks a facts file defers ('pending:') find.")] = False,
 ) -> None:
-    """Check the data: SHACL shapes, quotes at their offsets, references, shared aliases."""
+    """Check the data: SHACL shapes, quotes at their offsets and naming both ends, references, shared aliases."""
     from kg.validate import validate as do_validate
 
     _quiet_libraries()
     report = do_validate(_paths(sources))
     for line in report.violations:
+        _echo(line)
+    for line in report.deferred if pending else []:
+        _echo(f"pending: {line}")
+    for line in report.notes:
         _echo(line)
     checked = f"{report.checked_quotes} quotes checked against {len(report.sources_with_text)} source texts"
     if report.sources_without_text:
@@ -338,12 +349,24 @@ def viz(
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="html, graphml or gexf (default: from -o).")] = None,
     context: Annotated[bool, typer.Option("--context/--no-context", help="Show people in view with their organisations.")] = True,
     open_: Annotated[bool, typer.Option("--open", help="Open the page in the default browser.")] = False,
+    size: Annotated[str, typer.Option("--size", help="Node size by degree, pagerank or betweenness.")] = "degree",
+    color: Annotated[str, typer.Option("--color", help="Colour by class, or by community (Louvain).")] = "class",
+    seed: Annotated[int, typer.Option("--seed", help="Layout seed: the same seed, the same picture.")] = 7,
+    timeline: Annotated[bool, typer.Option("--timeline", help="A timeline of everything dated instead of a map.")] = False,
 ) -> None:
-    """Draw the graph (or part of it) as a self-contained, offline HTML page, or export GraphML/GEXF."""
+    """Draw the graph (or part of it) as a self-contained, offline HTML page (a map, or with --timeline a
+    timeline), or export GraphML/GEXF."""
     from kg.atomic import resolve_output
+    from kg.errors import InputError
     from kg.query import read_query_arg
-    from kg.viz import select, write
+    from kg.viz import COLOR_MODES, SIZE_MEASURES, select, write
 
+    if size not in SIZE_MEASURES:
+        raise InputError(f"unknown --size {size!r}; use {', '.join(SIZE_MEASURES)}")
+    if color not in COLOR_MODES:
+        raise InputError(f"unknown --color {color!r}; use {', '.join(COLOR_MODES)}")
+    if timeline and (focus or type_ or query):
+        raise InputError("--timeline shows everything dated; it takes no --focus, --type or --query")
     chosen = fmt or {".graphml": "graphml", ".gexf": "gexf"}.get(Path(out).suffix.lower(), "html")
     target = resolve_output(out)  # before any work: a missing directory fails at once
     g = _graph()
@@ -353,9 +376,14 @@ def viz(
         if open_ and chosen == "html":
             opener = _browser_opener()  # started before the sandbox, so the browser keeps the network
         _deny_network()
-    sel = select(g, focus=focus, depth=depth, types=type_.split(",") if type_ else None, query=text, context=context)
-    write(g, sel, target, chosen)
-    typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes, {len(sel.edges)} edges", err=target.is_stdout)
+    if timeline:
+        write(g, None, target, chosen)
+        typer.echo(f"wrote {out} (timeline)", err=target.is_stdout)
+    else:
+        sel = select(g, focus=focus, depth=depth, types=type_.split(",") if type_ else None, query=text, context=context)
+        write(g, sel, target, chosen, size_by=size, color_by=color, seed=seed)
+        extra = f" (+{len(sel.connectors)} connecting)" if sel.connectors else ""
+        typer.echo(f"wrote {out} ({chosen}): {len(sel.nodes)} nodes{extra}, {len(sel.edges)} edges", err=target.is_stdout)
     can_open = open_ and chosen == "html" and target.kind == "atomic"
     if opener is not None:
         opener.communicate(target.path.as_uri() + "\n" if can_open else "\n")
@@ -406,10 +434,12 @@ def push(
     """Load the graph into a remote store: each named graph PUT (replaced) through the Graph Store Protocol.
 
     Credentials: KG_ENDPOINT_USER and KG_ENDPOINT_PASSWORD (Basic or Digest)."""
-    from kg.build import ensure_built
+    from kg.build import open_build
     from kg.remote import push as do_push
 
-    done = do_push(ensure_built(_paths()), gsp)
+    b, lease = open_build(_paths(), stale_ok=False)  # never a stale build: broken data is an error here
+    with lease:
+        done = do_push(b, gsp)
     typer.echo(f"replaced {len(done)} named graphs at {gsp.split('?')[0]}")
 
 
@@ -427,13 +457,15 @@ def serve(
     header_timeout: Annotated[float, typer.Option("--header-timeout", min=0.1, help="Seconds a client has to send a request.")] = 10.0,
     max_connections: Annotated[int, typer.Option("--max-connections", min=1, help="Open connections kept at most.")] = 1000,
     allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Also answer this Host name (e.g. a LAN name).")] = None,
+    sources: Annotated[Path | None, typer.Option("--sources", help="Source texts, shown on source pages (env KG_SOURCES_DIR).")] = None,
 ) -> None:
-    """Serve the graph: SPARQL 1.1 Protocol at /sparql, entity pages at /entity/<id>, /ask?q=."""
+    """Serve the graph: pages to browse, SPARQL 1.1 Protocol at /sparql, the query editor at /query, /ask?q=."""
     from kg.serve import Config
     from kg.serve import serve as run_server
 
     config = Config(timeout=timeout, row_cap=row_cap, workers=workers, cors=tuple(cors or ()), memory_mb=memory_mb, queue=queue,
-                    header_timeout=header_timeout, max_connections=max_connections, allow_hosts=tuple(allow_host or ()))  # fmt: skip
+                    header_timeout=header_timeout, max_connections=max_connections, allow_hosts=tuple(allow_host or ()),
+                    source_dirs=(sources,) if sources else ())  # fmt: skip
     run_server(host, port, config)
 
 
@@ -460,24 +492,32 @@ def source_add(
 
 @app.command()
 @handled
-def extract(source: Annotated[str, typer.Argument(help="A source id from kg source add.")]) -> None:
+def extract(
+    source: Annotated[str, typer.Argument(help="A source id from kg source add.")],
+    engine: Annotated[str, typer.Option("--engine", help="auto (spaCy when installed), nlp, or rules.")] = "auto",
+) -> None:
     """Propose mentions, new entities, merges and relations for a source, as a draft to review."""
     from collections import Counter
 
     from kg.build import ensure_built
     from kg.extract import extract as do_extract
+    from kg.extract import nlp_available
     from kg.ingest import load_record
     from kg.review import draft_path, rejected_keys, save_draft
 
+    if engine not in ("auto", "nlp", "rules"):
+        raise InputError(f"--engine must be auto, nlp or rules, not {engine!r}")
     p = _paths()
     record, text = load_record(p, source)
     lexicon = json.loads(ensure_built(p).lexicon.read_text(encoding="utf-8"))
-    draft = do_extract(text, source, lexicon, rejected=rejected_keys(p))
+    if engine == "auto" and not nlp_available():
+        typer.echo("no spaCy pipeline installed: proposing with the rules only (pip install '.[nlp]' for the NLP engine)")
+    draft = do_extract(text, source, lexicon, rejected=rejected_keys(p), engine=engine)
     draft["status"] = "draft"
     save_draft(draft_path(p, source), draft)
     counts = Counter(i["kind"] for i in draft["items"] if i["status"] == "proposed")
-    typer.echo(f"wrote {draft_path(p, source)}: " + ", ".join(f"{k}: {n}" for k, n in sorted(counts.items())))
-    typer.echo(f"next: kg review {source}")
+    typer.echo(f"wrote {draft_path(p, source)} ({draft['engine']}): " + ", ".join(f"{k}: {n}" for k, n in sorted(counts.items())))
+    typer.echo(f"next: kg review {source}  (or in bulk: kg review {source} --export review.txt)")
 
 
 @app.command()
@@ -487,14 +527,31 @@ def review(
     apply_: Annotated[bool, typer.Option("--apply", help="Write the accepted items into data/ (if they validate).")] = False,
     accept_all: Annotated[bool, typer.Option("--accept-all", help="Accept every proposed item without asking.")] = False,
     reject_flagged: Annotated[bool, typer.Option("--reject-flagged", help="Reject the items a failed --apply flagged.")] = False,
+    export: Annotated[Path | None, typer.Option("--export", help="Write the draft as an editable batch file, one line per item.")] = None,
+    import_: Annotated[Path | None, typer.Option("--import", help="Read decisions and edits from a batch file (--export).")] = None,
     reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with merges.")] = None,
 ) -> None:
-    """Walk the proposals (accept / reject / edit / skip, resumable), then --apply them."""
+    """Walk the proposals (accept / reject / edit / skip, resumable), or review them in bulk in a
+    batch file (--export, edit, --import), then --apply them."""
+    from kg.errors import Location
+    from kg.ingest import load_record
     from kg.review import apply as do_apply
-    from kg.review import interactive, load_draft, save_draft
+    from kg.review import export_batch, import_batch, interactive, load_draft, save_draft
 
     p = _paths()
     path, draft = load_draft(p, source)
+    if export is not None:
+        export.write_text(export_batch(draft, source, str(export)), encoding="utf-8")
+        typer.echo(f"wrote {export}: {len(draft['items'])} items; edit it, then: kg review {source} --import {export}")
+        return
+    if import_ is not None:
+        try:
+            content = import_.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the batch file: {exc}", Location(import_)) from None
+        counts = import_batch(draft, content, import_, load_record(p, source)[1])
+        save_draft(path, draft)
+        typer.echo(f"read {import_}: {counts['edited']} edited")
     if accept_all or reject_flagged:
         for it in draft["items"]:
             if accept_all and it["status"] == "proposed":
@@ -502,7 +559,7 @@ def review(
             if reject_flagged and it["status"] == "flagged":
                 it["status"] = "rejected"
         save_draft(path, draft)
-    elif not apply_:
+    elif not apply_ and import_ is None:
 
         def ask(prompt: str) -> str:
             try:
@@ -510,7 +567,7 @@ def review(
             except EOFError:
                 return "q"
 
-        interactive(path, draft, ask, _echo)
+        interactive(path, draft, ask, _echo, load_record(p, source)[1])
     left = sum(1 for i in draft["items"] if i["status"] in ("proposed", "flagged"))
     typer.echo(f"{sum(1 for i in draft['items'] if i['status'] == 'accepted')} accepted, "
                f"{sum(1 for i in draft['items'] if i['status'] == 'rejected')} rejected, {left} still proposed")  # fmt: skip

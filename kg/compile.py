@@ -39,7 +39,7 @@ def compile_dataset(data: Dataset, vocab: Vocabulary, ontology_graph):
     DCT = Namespace(NS["dct"])
     OWL = Namespace(NS["owl"])
     # Closed over the ontology's own terms: a misspelt term raises instead of minting an IRI.
-    KGO = ClosedNamespace(iri.ONTOLOGY, sorted([*vocab.classes, *vocab.properties]))
+    KGO = ClosedNamespace(iri.ONTOLOGY, sorted([*vocab.classes, *vocab.properties, *vocab.bounds]))
 
     def lit(v: Literal) -> L:
         return L(v.lexical, datatype=URIRef(v.datatype))
@@ -115,6 +115,10 @@ def compile_dataset(data: Dataset, vocab: Vocabulary, ontology_graph):
         pred = URIRef(vocab.properties[f.predicate].iri)
         objects = [URIRef(iri.entity(f.object))] if f.object is not None else [lit(v) for v in f.value or []]
         qual_key = tuple(sorted((k, tuple(v.lexical for v in vs)) for k, vs in f.qualifiers.items()))
+        if f.links:
+            qual_key += tuple(sorted((k, tuple(ids)) for k, ids in f.links.items()))
+        if f.bound:
+            qual_key += (("bound", (f.bound,)),)
         obj_key = f.object if f.object is not None else tuple(v.lexical for v in f.value or [])
         node = URIRef(iri.statement(ev.source, f.subject, f.predicate, obj_key, qual_key))
         origins[str(node)] = ev.where
@@ -127,6 +131,17 @@ def compile_dataset(data: Dataset, vocab: Vocabulary, ontology_graph):
         for key, values in f.qualifiers.items():
             for v in values:
                 g.add((node, KGO[key], lit(v)))
+        for key, ids in f.links.items():
+            for eid in ids:
+                g.add((node, KGO[key], URIRef(iri.entity(eid))))
+                g.add((URIRef(iri.source(ev.source)), KGO.mentions, URIRef(iri.entity(eid))))
+        if f.bound:
+            g.add((node, KGO.bound, KGO[f.bound]))
+            # schema.org's reading of a bounded figure, for queries in its terms
+            side = {"AtLeast": SCHEMA.minValue, "MoreThan": SCHEMA.minValue, "UpTo": SCHEMA.maxValue, "LessThan": SCHEMA.maxValue}
+            if f.bound in side:
+                for obj in objects:
+                    g.add((node, side[f.bound], obj))
         if f.note:
             g.add((node, SKOS.editorialNote, L(f.note)))
         evidence(g, node, ev)
@@ -134,4 +149,10 @@ def compile_dataset(data: Dataset, vocab: Vocabulary, ontology_graph):
         g.add((URIRef(iri.source(ev.source)), KGO.mentions, subj))
         if f.object is not None:
             g.add((URIRef(iri.source(ev.source)), KGO.mentions, URIRef(iri.entity(f.object))))
+    for c in data.claims.values():
+        # The claim node carries its own quote: it is that passage of the source.
+        g = ds.graph(URIRef(iri.source(c.source)))
+        node = URIRef(iri.entity(c.id))
+        evidence(g, node, c.evidence)
+        g.add((URIRef(iri.source(c.source)), KGO.mentions, node))
     return ds, origins

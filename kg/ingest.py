@@ -133,7 +133,7 @@ def add_source(paths, file: Path, title: str | None = None, publisher: str | Non
         if rec.get("sha256") == sha:
             raise InputError(f"this text is already added, as source {known_id!r}", Location(file))
     for known in _known_sources(paths):
-        if known["sha256"] == sha:
+        if known.get("sha256") == sha:
             raise InputError(f"this text is already a curated source: {known['id']!r}", Location(file))
     if date is not None:
         literal_for(date, [XSD + "date", XSD + "gYearMonth", XSD + "gYear"], Location(file), "--date")
@@ -146,10 +146,13 @@ def add_source(paths, file: Path, title: str | None = None, publisher: str | Non
 
 
 def _known_sources(paths) -> list[dict]:
-    import yaml
+    """The curated source records, read like every data file (kg.yamlio): an alias bomb or a
+    malformed sources.yaml is one line naming file:line, never a hang."""
+    from kg.yamlio import load_yaml
 
     f = paths.data / "sources.yaml"
-    return yaml.safe_load(f.read_text()) or [] if f.exists() else []
+    records = load_yaml(f) if f.exists() else None
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
 
 
 def check_source_id(sid: str) -> str:

@@ -33,6 +33,9 @@ def make_lexicon(data: Dataset, vocab: Vocabulary) -> dict:
             "verb": p.verb,
             "nouns": p.nouns,
             "nouns_inverse": p.nouns_inverse,
+            "opposites": p.opposites,
+            "unit": p.unit,
+            "bound": p.bound,
             "ranges": p.ranges,
             "domain": p.domain,
             "symmetric": p.symmetric,
@@ -89,6 +92,19 @@ def ask_lexicon(properties: dict, classes: dict) -> dict:
                 if words and (kind, words) not in seen:
                     seen.add((kind, words))
                     phrases.append((name, kind, words))
+    # Kept apart from `phrases` (which ingest's extractor reads too): phrases of figures and dates
+    # (datatype properties and statement qualifiers: askPhrase and the label without its unit), and
+    # opposite phrases ("can invest in" asks whether a prohibition does not hold). Stemmed like verbs.
+    values: list[tuple[str, str, tuple[str, ...]]] = []
+    for name, p in properties.items():
+        texts: list[tuple[str, str]] = []
+        if p["kind"] == "datatype":
+            texts = [("value", w) for w in p["phrases"]] + [("value", _unitless(p["label"]))]
+        texts += [("opposite", w) for w in p.get("opposites", [])]
+        for kind, text in texts:
+            words = tuple(stem(t.text) for t in tokens(text))
+            if words and (name, kind, words) not in values:
+                values.append((name, kind, words))
     class_words = []
     for name, c in classes.items():
         for text in [c["label"], *c["words"]]:
@@ -96,7 +112,13 @@ def ask_lexicon(properties: dict, classes: dict) -> dict:
                 words = tuple(stem(t.text) for t in tokens(variant))
                 if words and words != ("who",) and (words, name) not in class_words:
                     class_words.append((words, name))
-    return {"phrases": phrases, "class_words": class_words, "stems": _stem_table(phrases, class_words, properties, classes)}
+    stems = _stem_table(phrases + values, class_words, properties, classes)
+    return {"phrases": phrases, "value_phrases": values, "class_words": class_words, "stems": stems}
+
+
+def _unitless(label: str) -> str:
+    """'amount (USD)' -> 'amount': the unit is not how people name a figure."""
+    return label.split("(")[0].strip()
 
 
 _SUFFIXES = ("", "s", "es", "ed", "d", "ing", "er", "ers", "y", "ies", "ied", "ion", "ions", "ation", "ations", "e", "al")
@@ -111,9 +133,9 @@ def _stem_table(phrases, class_words, properties: dict, classes: dict) -> dict[s
     """
     from kg.text import stem, tokens
 
-    wanted = {w for _, kind, words in phrases if kind == "verb" for w in words}
+    wanted = {w for _, kind, words in phrases if kind in ("verb", "value", "opposite") for w in words}
     wanted |= {w for words, _ in class_words for w in words}
-    texts = [t for p in properties.values() for t in (*p["phrases"], p["label"])]
+    texts = [t for p in properties.values() for t in (*p["phrases"], p["label"], *p.get("opposites", []))]
     texts += [t for c in classes.values() for t in (c["label"], *c["words"])]
     bases = {t.text for text in texts for t in tokens(text)} | wanted
     table: dict[str, str] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from kg import iri
 from kg.errors import InputError, Location
-from kg.model import Dataset, EntityRec, Evidence, FactRec, Literal, MentionRec, SourceRec
+from kg.model import ClaimRec, Dataset, EntityRec, Evidence, FactRec, Literal, MentionRec, SourceRec
 from kg.ontology import XSD, Vocabulary
 from kg.paths import Paths
 from kg.yamlio import Node, Seq, load_yaml
@@ -23,9 +23,12 @@ _DATE_FORMS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD + "date"),
     (re.compile(r"^\d{4}-\d{2}$"), XSD + "gYearMonth"),
     (re.compile(r"^\d{4}$"), XSD + "gYear"),
+    (re.compile(r"^--\d{2}$"), XSD + "gMonth"),
 )
 _NUMERIC = {XSD + "double", XSD + "decimal", XSD + "integer"}
-_ENTITY_TYPES_FORBIDDEN = {"Source", "Statement", "Mention"}
+_ENTITY_TYPES_FORBIDDEN = {"Source", "Statement", "Mention", "Bound", "Claim"}  # claims live in facts files
+PENDING_CHECKS = ("quote-ends", "related-to-note")  # checks a facts file may defer while its source is reworked (see validate.py)
+_CLAIM_LINKS = ("claimant", "about", "cause", "effect", "appearsIn")
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -175,6 +178,8 @@ def literal_for(value: Any, ranges: list[str], where: Location, what: str) -> Li
                         dt.date.fromisoformat(value)
                     elif datatype == XSD + "gYearMonth" and not 1 <= int(value[5:7]) <= 12:
                         raise ValueError
+                    elif datatype == XSD + "gMonth" and not 1 <= int(value[2:]) <= 12:
+                        raise ValueError
                 except ValueError:
                     raise InputError(f"{what}: {value!r} is not a real date", where) from None
                 return Literal(value, datatype)
@@ -279,60 +284,168 @@ def _evidence(r: _Reader, node: Node, source: str, what: str) -> Evidence:
     return Evidence(source, quote, node["start"], node["end"], r.at(node))
 
 
+def _refers(r: _Reader, node: Node, quote: str, ends: set[str], what: str) -> dict[str, list[str]]:
+    """`refers: {entity-id: words}`: which words of the quote name an end the quote does not name
+    by label or alias (a pronoun, "the Chinese EV maker"). The words must be in the quote."""
+    raw = node.get("refers")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Node):
+        raise InputError(
+            f"{what} field 'refers' must be a mapping of entity id to the quote's words, e.g. {{lu-feng: He}}", r.at(node, "refers")
+        )
+    out: dict[str, list[str]] = {}
+    for eid, words in raw.items():
+        where = r.at(raw, eid)
+        if eid not in ends:
+            raise InputError(f"refers: {eid!r} is not an end of this {what}{_suggest(eid, sorted(ends))}", where)
+        items = words if isinstance(words, list) else [words]
+        for w in items:
+            if not isinstance(w, str) or not w.strip():
+                raise InputError(f"refers: {eid!r} needs the words of the quote that name it, as text", where)
+            if w not in quote:
+                raise InputError(f"refers: {w!r} (for {eid!r}) is not in the quote", where)
+        out[eid] = list(items)
+    return out
+
+
+def _links(r: _Reader, node: Node, key: str, what: str) -> list[str]:
+    """One entity id or a list of them."""
+    value = node.get(key)
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, str):
+            raise InputError(f"{what} field {key!r} takes entity ids (text), not {_kind(item)}", r.at(node, key))
+    return list(items)
+
+
+def _load_claim(r: _Reader, node: Any, sid: str, data: Dataset, vocab: Vocabulary) -> None:
+    fields = {"id", "label", "quote", "start", "end", "attribution", "hedge", "date", "refers", "note", *_CLAIM_LINKS}
+    r.mapping(node, "claim", fields, {"id", "claimant", "quote"})
+    cid = r.ident(node, "id", "claim")
+    if not iri.SLUG_RE.match(cid):
+        raise InputError(f"claim id {cid!r} is not a slug (lowercase ascii, digits, single hyphens)", r.at(node, "id"))
+    if cid in data.entities:
+        raise InputError(f"duplicate id {cid!r}: a claim and an entity share it (first at {data.entities[cid].where})", r.at(node, "id"))
+    ev = _evidence(r, node, sid, "claim")
+    attribution = ev
+    if node.get("attribution") is not None:
+        anode = r.mapping(node["attribution"], "claim attribution", {"quote", "start", "end"}, {"quote"})
+        attribution = _evidence(r, anode, sid, "claim attribution")
+    label = r.text(node, "label", "claim")
+    note = r.text(node, "note", "claim")
+    links = {k: _links(r, node, k, "claim") for k in _CLAIM_LINKS}
+    ends = {e for ids in links.values() for e in ids}
+    quote_all = ev.quote + "\n" + attribution.quote
+    refers = _refers(r, node, quote_all, ends, "claim")
+    data.claims[cid] = ClaimRec(id=cid, source=sid, evidence=ev, label=label, note=note)
+    data.entities[cid] = EntityRec(
+        id=cid, types=["Claim"], label=label or ev.quote, aliases=[], description=None, broader=[], where=r.at(node),
+        key_where={k: r.at(node, k) for k in node},
+    )  # fmt: skip
+
+    def fact(pred: str, obj: str | None = None, value: list[Literal] | None = None, evidence: Evidence = ev) -> None:
+        data.facts.append(
+            FactRec(subject=cid, predicate=pred, object=obj, value=value, qualifiers={}, evidence=evidence, note=note,
+                    key_where={"subject": r.at(node, "id"), "object": r.at(node, pred), "value": r.at(node, pred)},
+                    refers={k: v for k, v in refers.items() if k == obj}, claim=cid)
+        )  # fmt: skip
+
+    for pred in _CLAIM_LINKS:
+        for obj in links[pred]:
+            fact(pred, obj, evidence=attribution if pred in ("claimant", "appearsIn") else ev)
+    for pred in ("hedge", "date"):
+        if node.get(pred) is not None:
+            prop = vocab.properties[pred]
+            fact(pred, value=[literal_for(v, prop.ranges, r.at(node, pred), pred) for v in _values(node[pred])])
+
+
 def _load_facts(path: Path, data: Dataset, vocab: Vocabulary) -> None:
     r = _Reader(path)
-    root = r.mapping(load_yaml(path), "facts file", {"source", "mentions", "facts"}, {"source"})
+    root = r.mapping(load_yaml(path), "facts file", {"source", "pending", "mentions", "facts", "claims"}, {"source"})
     sid = r.ident(root, "source", "facts file")
     if sid not in data.sources:
         raise InputError(f"unknown source {sid!r}{_suggest(sid, sorted(data.sources))}", r.at(root, "source"))
+    pending = r.strings(root, "pending", "facts file")
+    for check in pending:
+        if check not in PENDING_CHECKS:
+            raise InputError(f"pending: unknown check {check!r} (known: {', '.join(PENDING_CHECKS)})", r.at(root, "pending"))
+    data.pending[sid] = set(pending)
     for node in r.sequence(root.get("mentions"), "mentions"):
         r.mapping(node, "mention", {"entity", "quote", "start", "end", "note"}, {"entity", "quote"})
         r.text(node, "note", "mention")
         data.mentions.append(MentionRec(r.ident(node, "entity", "mention"), _evidence(r, node, sid, "mention")))
+    for node in r.sequence(root.get("claims"), "claims"):
+        _load_claim(r, node, sid, data, vocab)
     props = sorted(p for p, d in vocab.properties.items() if not d.qualifier)
-    qualifiers = sorted(p for p, d in vocab.properties.items() if d.qualifier)
+    qualifiers = sorted(p for p, d in vocab.properties.items() if d.qualifier and p != "bound")
+    bounds = sorted(vocab.bounds)
     for node in r.sequence(root.get("facts"), "facts"):
         r.mapping(
             node,
             "fact",
-            {"subject", "predicate", "object", "value", "qualifiers", "quote", "start", "end", "note"},
+            {"subject", "predicate", "object", "value", "bound", "qualifiers", "quote", "start", "end", "refers", "note"},
             {"subject", "predicate", "quote"},
         )
         pred = r.ident(node, "predicate", "fact")
         prop = vocab.properties.get(pred)
         if prop is None or prop.qualifier:
             raise InputError(f"unknown predicate {pred!r}{_suggest(pred, props)}", r.at(node, "predicate"))
-        obj, value = None, None
+        obj, value, bound = None, None, None
         if prop.kind == "object":
             if node.get("object") is None or "value" in node:
                 key = "value" if "value" in node else "predicate"
                 raise InputError(f"{pred!r} relates two entities: give 'object' (an entity id), not 'value'", r.at(node, key))
             obj = r.ident(node, "object", "fact")
+            if "bound" in node:
+                raise InputError("'bound' qualifies a value; this fact has an object", r.at(node, "bound"))
         else:
             if node.get("value") is None or "object" in node:
                 key = "object" if "object" in node else "predicate"
                 raise InputError(f"{pred!r} takes a 'value', not an 'object'", r.at(node, key))
             value = [literal_for(v, prop.ranges, r.at(node, "value"), pred) for v in _values(node["value"])]
+            if node.get("bound") is not None:
+                bound = node["bound"]
+                if not isinstance(bound, str) or bound[:1].upper() + bound[1:] not in vocab.bounds:
+                    names = ", ".join(b[:1].lower() + b[1:] for b in bounds)
+                    raise InputError(f"bound must be one of {names}, not {_shown(bound)!r}", r.at(node, "bound"))
+                bound = bound[:1].upper() + bound[1:]
+                if not set(prop.ranges) & _NUMERIC:
+                    raise InputError(f"'bound' is for numbers; {pred!r} is not numeric", r.at(node, "bound"))
         quals: dict[str, list[Literal]] = {}
+        links: dict[str, list[str]] = {}
         qnode = node.get("qualifiers")
         if qnode is not None:
             if not isinstance(qnode, Node):
                 raise InputError("qualifiers must be a mapping", r.at(node, "qualifiers"))
             for key, raw in qnode.items():
                 qprop = vocab.properties.get(key)
+                if key == "bound":
+                    raise InputError("'bound' is a field of the fact, next to its value, not a qualifier", r.at(qnode, key))
                 if qprop is None or not qprop.qualifier:
                     raise InputError(f"unknown qualifier {key!r}{_suggest(key, qualifiers)}", r.at(qnode, key))
-                quals[key] = [literal_for(v, qprop.ranges, r.at(qnode, key), key) for v in _values(raw)]
+                if qprop.kind == "object":
+                    links[key] = _links(r, qnode, key, "qualifier")
+                else:
+                    quals[key] = [literal_for(v, qprop.ranges, r.at(qnode, key), key) for v in _values(raw)]
+        ev = _evidence(r, node, sid, "fact")
+        subject = r.ident(node, "subject", "fact")
+        ends = {subject} | ({obj} if obj else set())
         data.facts.append(
             FactRec(
-                subject=r.ident(node, "subject", "fact"),
+                subject=subject,
                 predicate=pred,
                 object=obj,
                 value=value,
                 qualifiers=quals,
-                evidence=_evidence(r, node, sid, "fact"),
+                evidence=ev,
                 note=r.text(node, "note", "fact"),
                 key_where={k: r.at(node, k) for k in node},
+                links=links,
+                bound=bound,
+                refers=_refers(r, node, ev.quote, ends, "fact"),
             )
         )
 
@@ -352,7 +465,10 @@ def _check_references(data: Dataset) -> None:
     for f in data.facts:
         need(f.subject, f.key_where.get("subject", f.evidence.where), "subject")
         if f.object is not None:
-            need(f.object, f.key_where.get("object", f.evidence.where), "object")
+            need(f.object, f.key_where.get("object", f.evidence.where), f"{f.predicate} of a claim" if f.claim else "object")
+        for key, ids in f.links.items():
+            for eid in ids:
+                need(eid, f.key_where.get("qualifiers", f.evidence.where), f"qualifier {key}")
 
 
 def load_dataset(paths: Paths, vocab: Vocabulary) -> Dataset:

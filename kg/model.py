@@ -74,6 +74,21 @@ class FactRec:
     evidence: Evidence
     note: str | None = None
     key_where: dict[str, Location] = field(default_factory=dict)
+    links: dict[str, list[str]] = field(default_factory=dict)  # object qualifiers: name -> entity ids
+    bound: str | None = None  # a kgo:Bound individual: how the value bounds the true figure
+    refers: dict[str, list[str]] = field(default_factory=dict)  # entity id -> the quote's words that name it
+    claim: str | None = None  # the claim this fact spells out (its subject), if any
+
+
+@dataclass
+class ClaimRec:
+    """A stated opinion or causal claim: a node of its own, with the facts that describe it."""
+
+    id: str
+    source: str
+    evidence: Evidence
+    label: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -82,3 +97,5 @@ class Dataset:
     entities: dict[str, EntityRec] = field(default_factory=dict)
     mentions: list[MentionRec] = field(default_factory=list)
     facts: list[FactRec] = field(default_factory=list)
+    claims: dict[str, ClaimRec] = field(default_factory=dict)
+    pending: dict[str, set[str]] = field(default_factory=dict)  # source id -> checks not yet enforced

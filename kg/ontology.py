@@ -33,6 +33,9 @@ class Property:
     verb: str | None = None
     nouns: list[str] = field(default_factory=list)
     nouns_inverse: list[str] = field(default_factory=list)
+    opposites: list[str] = field(default_factory=list)  # kgo:askOpposite: phrases asking whether it does NOT hold
+    unit: str | None = None  # kgo:askUnit: the unit of a datatype property's values
+    bound: str | None = None  # kgo:askBound: more-than, approximately, within
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Vocabulary:
     class_supers: dict[str, list[str]]  # local name -> direct super IRIs
     properties: dict[str, Property]
     class_words: dict[str, list[str]] = field(default_factory=dict)  # local name -> kgo:askPhrase
+    bounds: dict[str, str] = field(default_factory=dict)  # kgo:Bound individual local name -> label
 
     @cached_property
     def class_ancestors(self) -> dict[str, set[str]]:
@@ -102,6 +106,8 @@ def vocabulary_from_graph(graph) -> Vocabulary:
     qual_p = URIRef(kgo + "qualifier")
     inv_p, verb_p = URIRef(kgo + "askInverse"), URIRef(kgo + "verb")
     noun_p, noun_inv_p = URIRef(kgo + "askNoun"), URIRef(kgo + "askNounInverse")
+    opposite_p = URIRef(kgo + "askOpposite")
+    unit_p, bound_p = URIRef(kgo + "askUnit"), URIRef(kgo + "askBound")
 
     def local(node) -> str | None:
         s = str(node)
@@ -145,9 +151,17 @@ def vocabulary_from_graph(graph) -> Vocabulary:
                 verb=str(graph.value(p, verb_p)) if graph.value(p, verb_p) is not None else None,
                 nouns=sorted(str(n) for n in graph.objects(p, noun_p)),
                 nouns_inverse=sorted(str(n) for n in graph.objects(p, noun_inv_p)),
+                opposites=sorted(str(n) for n in graph.objects(p, opposite_p)),
+                unit=str(graph.value(p, unit_p)) if graph.value(p, unit_p) is not None else None,
+                bound=str(graph.value(p, bound_p)) if graph.value(p, bound_p) is not None else None,
             )
+    bounds = {}
+    for b in graph.subjects(RDF.type, URIRef(kgo + "Bound")):
+        name = local(b)
+        if name is not None:
+            bounds[name] = str(graph.value(b, R.label) or name)
     # owl:inverseOf is symmetric in meaning; record it on both sides.
     for p in list(props.values()):
         if p.inverse and p.inverse in props and not props[p.inverse].inverse:
             props[p.inverse].inverse = p.name
-    return Vocabulary(classes=classes, class_supers=supers, properties=props, class_words=words)
+    return Vocabulary(classes=classes, class_supers=supers, properties=props, class_words=words, bounds=bounds)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.ask import Answer
+from kg.ask.answer import Answer
 
 
 def render_answer(a: Answer, explain: bool = False) -> str:
@@ -11,8 +11,10 @@ def render_answer(a: Answer, explain: bool = False) -> str:
         lines.append(f"note: {a.note}")
     if explain:
         lines += ["", a.sparql, ""]
+    if a.verdict:
+        lines.append(f"answer: {a.verdict}")
     if not a.answers:
-        lines.append("No answers")
+        lines.append("No answers: the graph states nothing for this reading (that is not a 'no')")
         return "\n".join(lines)
     for n, item in enumerate(a.answers, 1):
         value = f" = {item.value}" if item.value is not None and item.value != item.label else ""

@@ -11,6 +11,7 @@ and how many connections it keeps (kg.web.protocol), and follows rebuilds (kg.we
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Config:
     max_connections: int = 1000
     allow_hosts: tuple[str, ...] = ()  # Host names accepted besides the bound address
     follow_interval: float = 1.0  # seconds between looks at <KG_HOME>/current
+    source_dirs: tuple[Path, ...] = ()  # folders with the source texts (source pages show them); the corpus is added
+    queries_dir: Path | None = None  # named queries (examples on the home page and in the editor)
 
 
 def _check_bind(host: str, port: int) -> None:
@@ -59,11 +62,13 @@ def _connection_cap(wanted: int) -> int:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = None) -> None:
     import contextlib
+    import dataclasses
 
     import uvicorn
 
     from kg.build import ensure_built
     from kg.errors import InputError
+    from kg.ingest import corpus_dir
     from kg.paths import Paths
     from kg.web.app import create_app
     from kg.web.follow import Holder, follow, open_generation
@@ -75,7 +80,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
     config = config or Config()
     _check_bind(host, port)
     paths = Paths.from_env()
-    served = open_generation(ensure_built(paths).path)
+    for d in config.source_dirs:
+        if not d.is_dir():
+            raise InputError(f"--sources {d}: no such folder")
+    dirs = [d for d in (*config.source_dirs, paths.sources, corpus_dir(paths)) if d is not None]
+    config = dataclasses.replace(config, source_dirs=tuple(dict.fromkeys(dirs)), queries_dir=config.queries_dir or paths.queries)
+    served = open_generation(ensure_built(paths).path, warm=False)
+    import threading
+
+    from kg.web.views import warm
+
+    # what the pages need is computed beside start-up (seconds at 1M triples); a page asking first waits for it
+    threading.Thread(target=warm, args=(served.graph,), daemon=True, name="kg-warm").start()
     holder = Holder(served)
     pool = WorkerPool(served.graph.store_path, size=config.workers, memory_mb=config.memory_mb, queue_cap=config.queue)
     try:

@@ -10,17 +10,19 @@ SELECT ?class (COUNT(DISTINCT ?e) AS ?n) WHERE {{
   GRAPH <{iri.GRAPH_ENTITIES}> {{ ?e a ?class }}
 }} GROUP BY ?class ORDER BY DESC(?n) ?class
 """
-_PER_SOURCE = f"""
+_SOURCES = f"""
 PREFIX kgo: <{iri.ONTOLOGY}>
-SELECT ?src
-  (COUNT(DISTINCT ?st) AS ?facts) (COUNT(DISTINCT ?m) AS ?mentions) (COUNT(DISTINCT ?e) AS ?entities)
-WHERE {{
-  GRAPH <{iri.GRAPH_SOURCES}> {{ ?src a kgo:Source }}
-  OPTIONAL {{ GRAPH ?src {{ ?st a kgo:Statement }} }}
-  OPTIONAL {{ GRAPH ?src {{ ?m a kgo:Mention }} }}
-  OPTIONAL {{ GRAPH ?src {{ ?src kgo:mentions ?e }} }}
-}} GROUP BY ?src ORDER BY ?src
+SELECT ?src WHERE {{ GRAPH <{iri.GRAPH_SOURCES}> {{ ?src a kgo:Source }} }} ORDER BY ?src
 """
+# One count per named graph and kind. (A single query with three OPTIONALs joined every fact with
+# every mention and entity of its source before counting: 24 s on the real data instead of 0.1 s.)
+_COUNT = f"PREFIX kgo: <{iri.ONTOLOGY}> SELECT ?g (COUNT(DISTINCT ?x) AS ?n) WHERE {{{{ GRAPH ?g {{{{ {{}} }}}} }}}} GROUP BY ?g"
+_PER_GRAPH = {
+    "facts": _COUNT.format("?x a kgo:Statement"),
+    "mentions": _COUNT.format("?x a kgo:Mention"),
+    "entities": _COUNT.format("?g kgo:mentions ?x"),
+    "triples": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+}
 _NO_EVIDENCE = f"""
 PREFIX kgo: <{iri.ONTOLOGY}>
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -42,16 +44,11 @@ def stats(build: Build) -> dict:
     per_class = {
         _local(row["class"].value): _int(row["n"]) for row in store.query(_PER_CLASS) if row["class"].value.startswith(iri.ONTOLOGY)
     }
+    counts = {kind: {row["g"].value: _int(row["n"]) for row in store.query(q)} for kind, q in _PER_GRAPH.items()}
     per_source = {}
-    for row in store.query(_PER_SOURCE):
-        sid = row["src"].value[len(iri.SOURCE) :]
-        triples = _int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{row['src'].value}> {{ ?s ?p ?o }} }}")))["n"])
-        per_source[sid] = {
-            "facts": _int(row["facts"]),
-            "mentions": _int(row["mentions"]),
-            "entities": _int(row["entities"]),
-            "triples": triples,
-        }
+    for row in store.query(_SOURCES):
+        src = row["src"].value
+        per_source[src[len(iri.SOURCE) :]] = {kind: counts[kind].get(src, 0) for kind in ("facts", "mentions", "entities", "triples")}
     no_evidence = _int(next(iter(store.query(_NO_EVIDENCE)))["n"])
     return {
         "quads": len(store),

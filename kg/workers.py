@@ -44,6 +44,7 @@ GRAPH_TYPES = {
     "application/ld+json": "JSON_LD",
     "application/rdf+xml": "RDF_XML",
 }
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 MEMORY = "query stopped: it needed more than the {mb} MB memory cap of a query process (--memory-mb)"
 
 
@@ -61,8 +62,21 @@ def _take(results, cap: int) -> tuple[list, bool]:
     return out, False
 
 
-def _run(store, sparql: str, accept: list[str], row_cap: int) -> Outcome:
-    """One query, in the worker: the guard first (here, so its cost is bounded by the timeout)."""
+def _dataset(dataset: tuple[list[str], list[str]] | None) -> dict:
+    """The protocol dataset as Oxigraph's arguments: by default the union of every stored graph;
+    with `default-graph-uri` / `named-graph-uri` (already checked to name stored graphs) exactly those."""
+    import pyoxigraph as ox
+
+    if dataset is None:
+        return {"use_default_graph_as_union": True}
+    default, named = dataset
+    return {"default_graph": [ox.NamedNode(g) for g in default], "named_graphs": [ox.NamedNode(g) for g in named]}
+
+
+def _run(store, sparql: str, accept: list[str], row_cap: int, dataset=None, base_iri: str | None = None) -> Outcome:
+    """One query, in the worker: the guard first (here, so its cost is bounded by the timeout).
+
+    `base_iri` resolves relative IRIs (`<s>`); `dataset` is the protocol dataset (see _dataset)."""
     import pyoxigraph as ox
 
     from kg.errors import InputError
@@ -74,7 +88,7 @@ def _run(store, sparql: str, accept: list[str], row_cap: int) -> Outcome:
     except InputError as exc:  # QueryRefused, or a query the guard cannot read
         return Outcome(False, error=str(exc), status=400)
     try:
-        res = store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+        res = store.query(sparql, prefixes=PREFIXES, base_iri=base_iri, **_dataset(dataset))
     except SyntaxError as exc:
         from kg.query import _syntax_message
 
@@ -108,7 +122,9 @@ def _serialize_rows(variables, rows, fmt: str) -> bytes:
             return rdflib.URIRef(t.value)
         if name == "BlankNode":
             return rdflib.BNode(t.value)
-        return rdflib.Literal(t.value, lang=t.language, datatype=None if t.language else rdflib.URIRef(t.datatype.value))
+        if t.language or t.datatype.value == XSD_STRING:  # a plain literal: written "Jack Ma", not "Jack Ma"^^xsd:string
+            return rdflib.Literal(t.value, lang=t.language)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
 
     if fmt == "TSV":  # rdflib has no TSV writer; the format is terms in N-Triples syntax, tab-separated
         lines = ["\t".join(str(v) for v in variables)]

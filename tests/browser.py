@@ -53,3 +53,35 @@ def status(dumped: str) -> dict[str, str]:
     if not m:
         return {}
     return dict(re.findall(r'data-([a-z]+)="([^"]*)"', m.group(1)))
+
+
+def drive(page: Path, script: str, workdir: Path, fragment: str = "") -> dict:
+    """Runs `script` in the page after it drew, with real DOM events (clicks on the canvas, key
+    presses, checkbox changes) and returns what it reports: the script calls `report(obj)`, which
+    writes JSON into the DOM for --dump-dom to carry out. The page itself is not changed: a copy
+    gets the script appended."""
+    import html as html_mod
+    import json
+
+    driver = (
+        "<script>\n(function () {\n"
+        "function report(obj) { var p = document.createElement('pre'); p.id = 'kg-test-out';"
+        " p.textContent = JSON.stringify(obj); document.body.appendChild(p); }\n"
+        "function clickAt(xy) { var c = document.getElementById('kg-canvas');"
+        " ['pointerdown', 'pointerup'].forEach(function (t) {"
+        " c.dispatchEvent(new PointerEvent(t, {clientX: xy[0], clientY: xy[1], bubbles: true})); }); }\n"
+        "function later(f) { requestAnimationFrame(function () { setTimeout(function () {"
+        " try { f(); } catch (e) { report({error: String(e)}); } }, 0); }); }\n"
+        f"try {{\n{script}\n}} catch (e) {{ report({{error: String(e)}}); }}\n"
+        "})();\n</script>\n"
+    )
+    text = page.read_text(encoding="utf-8")
+    at = text.rindex("</body>")
+    copy = workdir / ("driven-" + page.name)
+    copy.write_text(text[:at] + driver + text[at:], encoding="utf-8")
+    for _ in range(3):
+        dumped, _ = run(copy.resolve().as_uri() + fragment, "--dump-dom", "--window-size=1400,1000")
+        m = re.search(r'<pre id="kg-test-out">(.*?)</pre>', dumped, re.S)
+        if m:
+            return json.loads(html_mod.unescape(m.group(1)))
+    raise AssertionError("the driver reported nothing: " + dumped[-800:])

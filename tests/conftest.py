@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,19 +31,54 @@ def mini(tmp_path: Path) -> Paths:
     )
 
 
+# Modules whose module-scoped fixture starts a server or a store: under pytest-xdist (`make check`
+# runs `-n auto --dist loadgroup`, see docs/testing.md) all their tests go to one worker, so it
+# starts once per run, not once per worker.
+SERIAL_GROUPS = {"test_serve.py": "serve", "test_serve_hosts.py": "serve-hosts", "test_virtuoso.py": "virtuoso"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_collection_modifyitems(config, items) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = SERIAL_GROUPS.get(item.path.name)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _run_tmp(tmp_path_factory) -> Path:
+    """A folder for this test run: shared by all xdist workers (their base temps' parent), else the session's base temp."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def real_home(tmp_path_factory) -> Iterator[Path]:
+    """KG_HOME for the whole run: `kg` subprocesses on the default (real) data and `real_build`
+    share one build, made once per run (kg's build lock makes a second worker wait and reuse it),
+    and nothing is written to the checkout's build/."""
+    home = _run_tmp(tmp_path_factory) / "real-home"
+    old = os.environ.get("KG_HOME")
+    os.environ["KG_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if old is None:
+            os.environ.pop("KG_HOME", None)
+        else:
+            os.environ["KG_HOME"] = old
+
+
 @pytest.fixture(scope="session")
-def real_build(tmp_path_factory):
-    """The real curated data, built once into a temporary home."""
+def real_build(real_home):
+    """The real curated data, built once per run into the shared temporary home."""
     from kg.build import build
 
-    home = tmp_path_factory.mktemp("real-home")
-    paths = Paths(data=ROOT / "data", ontology=ROOT / "ontology", home=home)
-    return build(paths)
+    return build(Paths(data=ROOT / "data", ontology=ROOT / "ontology", home=real_home))
 
 
 def env_for(paths: Paths) -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     env.update(KG_DATA_DIR=str(paths.data), KG_ONTOLOGY_DIR=str(paths.ontology), KG_HOME=str(paths.home))
     return env
@@ -82,3 +119,21 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float, why) -> None
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(why()) from None
             time.sleep(0.2)
+
+
+def kg_in_process(paths: Paths, *args: str) -> subprocess.CompletedProcess:
+    """Runs the `kg` command line inside this process (typer's test runner) on `paths`: the same
+    code from argument parsing to exit code and stderr, at a tenth of a subprocess's cost (most of
+    which is importing rdflib again). For data-driven matrices such as tests/test_loader_errors.py;
+    whatever depends on the process (start-up, exit, signals, stdin) is tested with run_kg.
+    An exception that escapes the command fails the test, as a traceback would."""
+    import contextlib
+
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    env = {"KG_DATA_DIR": str(paths.data), "KG_ONTOLOGY_DIR": str(paths.ontology), "KG_HOME": str(paths.home)}
+    with contextlib.chdir(paths.home.parent):
+        r = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return subprocess.CompletedProcess(["kg", *args], r.exit_code, r.stdout, r.stderr)

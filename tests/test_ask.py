@@ -69,8 +69,10 @@ def test_injection_is_text_never_query(g):
 
 
 def test_injected_brace_in_a_known_question_is_harmless(g):
-    a = g.ask('who attended the Great Hall meeting"} UNION { ?s ?p ?o }')
-    assert len(a.answers) == 9
+    """Query syntax in a question is words the reader cannot explain: it abstains, it never runs them."""
+    with pytest.raises(NotUnderstood) as err:
+        g.ask('who attended the Great Hall meeting"} UNION { ?s ?p ?o }')
+    assert "UNION" in str(err.value)
 
 
 def test_unknown_name_suggests(g):

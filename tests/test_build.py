@@ -53,6 +53,42 @@ def test_entailments_make_schema_org_queries_work(mini):
     assert (URIRef(iri.entity("jack-ma")), URIRef(iri.term("founderOf")), URIRef(iri.entity("alibaba"))) in union
 
 
+CLAIM_AND_BOUND = """claims:
+  - id: jack-ma-claim
+    claimant: jack-ma
+    about: [alibaba]
+    cause: qwq-max
+    hedge: perhaps
+    quote: "Alibaba launched its own model"
+    start: 129
+    end: 159
+    attribution: {quote: "Jack Ma", start: 100, end: 107}
+"""
+
+
+def test_claims_bounds_and_term_qualifiers_are_data(mini):
+    """A claim is a node with its claimant, topics, cause and quote; a bound and a term qualifier sit
+    on the statement node, and a bounded figure reads as schema:minValue."""
+    facts = mini.data / "facts" / "mini.yaml"
+    text = facts.read_text().replace("    value: 1.0e+24\n", "    value: 1.0e+24\n    bound: moreThan\n", 1)
+    text = text.replace("      condition: launched", "      activity: [artificial-intelligence]\n      condition: launched", 1)
+    facts.write_text(text + CLAIM_AND_BOUND)
+    union = Graph().parse(build(mini).turtle, format="turtle")
+    q = """PREFIX kgo: <https://w3id.org/kg-tc/ontology#> PREFIX schema: <https://schema.org/>
+    SELECT ?who ?topic ?cause ?hedge ?quote ?said WHERE {
+      ?c a schema:Claim ; schema:author ?who ; kgo:about ?topic ; kgo:cause ?cause ; kgo:hedge ?hedge ; kgo:evidence ?quote .
+      ?st rdf:subject ?c ; rdf:predicate kgo:claimant ; kgo:evidence ?said }"""
+    rows = [tuple(str(v) for v in r) for r in union.query(q)]
+    assert rows == [
+        (iri.entity("jack-ma"), iri.entity("alibaba"), iri.entity("qwq-max"), "perhaps", "Alibaba launched its own model", "Jack Ma")
+    ]
+    q = """PREFIX kgo: <https://w3id.org/kg-tc/ontology#> PREFIX schema: <https://schema.org/>
+    SELECT ?bound ?min WHERE { ?st rdf:predicate kgo:trainingComputeAboveFLOP ; kgo:bound ?bound ; schema:minValue ?min }"""
+    assert [(str(r.bound), float(r.min)) for r in union.query(q)] == [(iri.term("MoreThan"), 1e24)]
+    q = "PREFIX kgo: <https://w3id.org/kg-tc/ontology#> SELECT ?a WHERE { ?st rdf:predicate kgo:developer ; kgo:activity ?a }"
+    assert [str(r.a) for r in union.query(q)] == [iri.entity("artificial-intelligence")]
+
+
 def test_failed_build_leaves_previous_build_untouched(mini):
     good = build(mini)
     before = good.trig.read_bytes()
@@ -250,3 +286,39 @@ def test_bad_kg_home_is_one_line_exit_2(mini, kind):
         proc = run_kg(paths, *command, cwd=mini.home.parent)
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("kg: error: ") and "Traceback" not in proc.stderr
+
+
+def test_a_waiting_forced_build_is_not_satisfied_by_a_build_that_began_before_it(mini, monkeypatch):
+    """Regression: a `kg build --force` that waited for another build took that build's result when
+    the fingerprints matched, even though it had begun before the force was asked for (and so may
+    predate what the user rebuilds for: code or libraries the fingerprint does not cover)."""
+    import threading
+
+    import kg.build as kb
+
+    first = build(mini)
+    at_switch, go = threading.Event(), threading.Event()
+    real_switch = kb._switch
+
+    def held_switch(home, gen):
+        at_switch.set()
+        assert go.wait(300)
+        real_switch(home, gen)
+
+    monkeypatch.setattr(kb, "_switch", held_switch)
+    box: dict = {}
+    other = threading.Thread(target=lambda: box.update(b=build(mini, force=True)))
+    other.start()
+    try:
+        assert at_switch.wait(300), "the other build began, holds the lock and is about to switch"
+        proc = _kg_popen(mini, "build", "--force")
+        assert proc.stderr.readline().startswith("kg: waiting for another build")  # it saw `current` and waits
+    finally:
+        go.set()
+        other.join(300)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert box["b"].manifest["fingerprint"] == first.manifest["fingerprint"]
+    cur = current(mini)
+    assert cur.path not in (first.path, box["b"].path), "it rebuilt"
+    assert f"built {cur.path}:" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -228,3 +229,212 @@ def test_source_add_encodings(env, tmp_path):
         assert proc.returncode == 0, (enc, proc.stderr)
         sid = proc.stdout.split()[2]
         assert (tmp_path / "corpus" / f"{sid}.txt").read_text(encoding="utf-8") == text, enc
+
+
+# --- issue 15: the NLP engine, batch review, apply errors naming the item ---------------------
+
+NLP_REQUIRED = os.environ.get("KG_REQUIRE_NLP") == "1"
+
+
+def _nlp_or_skip() -> None:
+    from kg.extract import nlp_available
+
+    if not nlp_available():
+        if NLP_REQUIRED:
+            pytest.fail("KG_REQUIRE_NLP=1 but spaCy or its English pipeline is not installed (pip install '.[nlp]')")
+        pytest.skip("the nlp extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def lexicon(tmp_path_factory) -> dict:
+    import json
+
+    from kg.build import build
+    from kg.paths import Paths
+
+    home = tmp_path_factory.mktemp("lexicon-home")
+    return json.loads(build(Paths(data=ROOT / "data", ontology=ROOT / "ontology", home=home)).lexicon.read_text(encoding="utf-8"))
+
+
+ARTICLE = """Chip start-up draws scrutiny
+
+Zhao Minghui founded Quantix Robotics in Hangzhou. Quantix Robotics’s founder, Zhao Minghui, met Wu Tingfang in Beijing.
+Mr Zhao said the company will raise more than $300 million. Zhao added that prices will fall.
+Zhipu Nova, a Beijing start-up, released the Nova-7 model.
+The Commerce Department’s Bureau of Industry and Security (BIS) added 12 entities to the Entity List.
+"""
+
+
+def _items(draft: dict, kind: str) -> list[dict]:
+    return [i for i in draft["items"] if i["kind"] == kind]
+
+
+def test_nlp_names_titles_coreference_and_relations(lexicon):
+    _nlp_or_skip()
+    from kg.extract import extract
+
+    draft = extract(ARTICLE, "t", lexicon, engine="nlp")
+    assert draft["engine"].startswith("nlp")
+    assert all(ARTICLE[i["start"] : i["end"]] == i["quote"] and i["sentence"] for i in draft["items"])
+    new = {i["label"]: i for i in _items(draft, "entity")}
+    assert "Zhao" not in new and "Mr Zhao" not in new, "a surname or 'Mr X' is the full name mentioned before"
+    assert new["Zhao Minghui"]["type"] == "Person" and new["Quantix Robotics"]["type"] in ("Company", "Organization", "ResearchLab")
+    assert new["Zhipu Nova"]["type"] == "Company", "the apposition 'a Beijing start-up' types it"
+    assert new["Zhipu Nova"].get("description") == "a Beijing start-up", "the text's own words, no placeholder"
+    assert (
+        new["Bureau of Industry and Security"]["aliases"] == ["BIS"] and new["Bureau of Industry and Security"]["type"] == "GovernmentBody"
+    )
+    assert "Chip" not in new and "Chip start-up draws scrutiny" not in new, "a heading proposes nothing the body does not repeat"
+    merges = {i["name"]: i["into"] for i in _items(draft, "merge")}
+    assert merges.get("Commerce Department") == "us-department-of-commerce", "word order variant of a known name"
+    facts = {(f["subject"], f["predicate"], f.get("object", f.get("value"))) for f in _items(draft, "fact")}
+    ids = {i["label"]: i["id"] for i in _items(draft, "entity")}
+    assert (ids["Quantix Robotics"], "founder", ids["Zhao Minghui"]) in facts, "'Y's founder, X' is stated the right way round"
+    assert (ids["Zhao Minghui"], "founder", ids["Quantix Robotics"]) not in facts
+    assert (ids["Bureau of Industry and Security"], "parentOrganization", "us-department-of-commerce") in facts
+    money = [f for f in _items(draft, "fact") if f["predicate"] == "amountUSD"]
+    assert money and money[0]["value"] == 300_000_000 and money[0]["qualifiers"] == {"condition": "more than"}
+
+
+def test_nlp_common_word_alias_matches_only_with_its_case(lexicon):
+    _nlp_or_skip()
+    from kg.extract import extract
+
+    known = dict(lexicon["entities"])
+    known["https://example.org/will"] = {"id": "will-ai", "label": "Will AI", "aliases": ["Will"], "types": ["Company"]}
+    text = "Prices will fall, analysts said. Will AI, a start-up, disagreed. Will prices rise? The firm Will said no.\n"
+    draft = extract(text, "t", lexicon, known_entities=known, engine="nlp")
+    linked = [i for i in _items(draft, "mention") if i["entity"] == "will-ai"]
+    assert linked and all(text[i["start"] : i["end"]] != "will" for i in linked)
+    assert all(i["start"] != text.index("Will prices") for i in linked), "not as a sentence's first word"
+
+
+def test_rules_engine_still_works_and_auto_falls_back(lexicon, monkeypatch):
+    from kg.errors import InputError
+    from kg.extract import extract, nlp
+
+    rules = extract(ARTICLE, "t", lexicon, engine="rules")
+    assert rules["engine"] == "rules" and _items(rules, "entity")
+    assert all(i["sentence"] for i in rules["items"]), "every item carries its sentence"
+    monkeypatch.setattr(nlp, "available", lambda: False)
+    assert extract(ARTICLE, "t", lexicon)["engine"] == "rules"
+    with pytest.raises(InputError, match=r"pip install '\.\[nlp\]'"):
+        extract(ARTICLE, "t", lexicon, engine="nlp")
+
+
+def test_reupload_is_refused_when_a_pinned_file_differs(tmp_path):
+    from kg.errors import InputError
+    from kg.extract import nlp
+
+    pkg = tmp_path / nlp.REUPLOAD
+    for rel in nlp.PINNED:
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_bytes(b"not the pinned file")
+    with pytest.raises(InputError, match="not the pinned one"):
+        nlp.verify_reupload(pkg)
+
+
+_PROBE = """import sys
+sys.argv = ["kg", *sys.argv[1:]]
+from kg.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("SPACY-LOADED\\n" if any(m == "spacy" or m.startswith("spacy.") for m in sys.modules) else "NO-SPACY\\n")
+"""
+
+
+def test_read_commands_never_import_spacy(env, tmp_path):
+    _nlp_or_skip()
+    probe = tmp_path / "probe.py"
+    probe.write_text(_PROBE)
+
+    def loaded(*args: str) -> bool:
+        proc = subprocess.run([sys.executable, str(probe), *args], capture_output=True, text=True, env=env, timeout=300)
+        assert "SPACY" in proc.stderr, proc.stderr[-500:]
+        return "SPACY-LOADED" in proc.stderr
+
+    kg(env, "build")
+    for args in (
+        ["ask", "who developed GLM-4"],
+        ["show", "Alibaba"],
+        ["search", "Alibaba"],
+        ["stats"],
+        ["query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"],
+    ):
+        assert not loaded(*args), f"kg {args[0]} imported spaCy"
+    sid = added(env, tmp_path)
+    assert loaded("extract", sid), "the probe sees spaCy when a command does load it"
+
+
+def _export(env, tmp_path, sid: str) -> tuple[Path, list[str]]:
+    batch = tmp_path / "review.txt"
+    proc = kg(env, "review", sid, "--export", str(batch))
+    assert proc.returncode == 0, proc.stderr
+    return batch, batch.read_text(encoding="utf-8").splitlines()
+
+
+def _line(lines: list[str], *words: str) -> int:
+    return next(n for n, line in enumerate(lines) if not line.startswith("#") and all(w in line for w in words))
+
+
+def test_batch_review_edits_in_bulk_and_applies(env, tmp_path):
+    sid = added(env, tmp_path)
+    assert kg(env, "extract", sid).returncode == 0
+    batch, lines = _export(env, tmp_path, sid)
+    items = [line for line in lines if line and not line.startswith("#")]
+    draft = yaml.safe_load((tmp_path / "corpus" / f"{sid}.draft.yaml").read_text())
+    assert len(items) == len(draft["items"]), "one line per item"
+    for n, line in enumerate(lines):  # each item line is followed by its sentence
+        if line and not line.startswith("#"):
+            assert lines[n + 1].startswith("#     “"), lines[n + 1]
+    text = (tmp_path / "corpus" / f"{sid}.txt").read_text()
+    lines = [("a" + line[1:]) if line.startswith("? ") else line for line in lines]  # accept everything ...
+    cac = _line(lines, "entity", 'label="Center for Applied Compute"')
+    lines[cac] = (
+        lines[cac]
+        .replace('label="Center for Applied Compute"', 'label="Centre for Applied Compute"')
+        .replace("aliases=CAC", 'aliases="CAC; C.A.C."')
+    )  # ... with a new label (its id follows) and an alias added
+    glm = _line(lines, "entity", "label=GLM-4")
+    lines[glm] = lines[glm].split(" entity ")[0] + " merge name=GLM-4 into=glm-130b"  # an entity turned into a merge
+    start = text.index("Jack Ma")
+    mention = _line(lines, "mention", "entity=jack-ma")
+    head, _, why = lines[mention].partition("  #")  # evidence pointed elsewhere
+    lines[mention] = f"{head} start={start} end={start + len('Jack Ma, founder of Alibaba')}  #{why}"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = kg(env, "review", sid, "--import", str(batch), "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ents = yaml.safe_load((tmp_path / "data" / "entities" / "ingested.yaml").read_text())
+    centre = next(e for e in ents if e["label"] == "Centre for Applied Compute")
+    assert centre["id"] == "centre-for-applied-compute" and centre["aliases"] == ["CAC", "C.A.C."]
+    assert not any(e.get("description", "").startswith("Added from source") for e in ents)
+    assert "GLM-4" not in {e["label"] for e in ents}
+    models = yaml.safe_load((tmp_path / "data" / "entities" / "ai-models.yaml").read_text())
+    assert "GLM-4" in next(e for e in models if e["id"] == "glm-130b")["aliases"]
+    facts = yaml.safe_load((tmp_path / "data" / "facts" / f"{sid}.yaml").read_text())
+    assert any(m["entity"] == "jack-ma" and m["quote"] == "Jack Ma, founder of Alibaba" for m in facts["mentions"])
+    assert all(f["subject"] != "glm-4" for f in facts["facts"]), "facts follow the entity into its merge"
+    v = kg(env, "validate", "--sources", str(tmp_path / "corpus"))
+    assert v.returncode == 0, v.stdout + v.stderr
+
+
+def test_batch_file_errors_name_the_line_and_apply_errors_name_the_item(env, tmp_path):
+    sid = added(env, tmp_path)
+    kg(env, "extract", sid)
+    batch, lines = _export(env, tmp_path, sid)
+    n = _line(lines, "fact")
+    bad = list(lines)
+    head, _, why = bad[n].partition("  #")
+    bad[n] = f"{head} colour=blue  #{why}"
+    batch.write_text("\n".join(bad) + "\n")
+    _refused(kg(env, "review", sid, "--import", str(batch)), f"review.txt:{n + 1}", "colour cannot be edited")
+    before = tree_hash(tmp_path / "data")
+    item = int(lines[n].split()[1])
+    lines = [("a" + line[1:]) if line.startswith("? ") else line for line in lines]
+    lines[n] = re.sub(r"predicate=\S+", "predicate=inventedd", lines[n])
+    batch.write_text("\n".join(lines) + "\n")
+    proc = kg(env, "review", sid, "--import", str(batch), "--apply")
+    _refused(proc, f"draft item {item} (", "unknown predicate 'inventedd'")
+    assert tree_hash(tmp_path / "data") == before

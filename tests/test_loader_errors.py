@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_kg
+from tests.conftest import kg_in_process, run_kg
 
 
 def _replace(old: str, new: str):
@@ -22,6 +22,7 @@ def _append(extra: str):
     return lambda text: text + extra
 
 
+CLAIM = 'claims:\n  - id: jack-ma-claim\n    claimant: jack-ma\n    about: [alibaba]\n    quote: "Alibaba launched its own model"\n    start: 129\n    end: 159\n'
 AUTO = "auto"
 
 
@@ -152,7 +153,21 @@ CASES = [
         "contains '\\x01'",
         At("sameAs"),
     ),
-]
+    # issue 11: bounds, refers, pending checks, term qualifiers, claims
+    ("bound-unknown", "data/facts/mini.yaml", _replace("value: 1.0e+24", "value: 1.0e+24\n    bound: roughly"), "bound must be one of", At("bound:")),
+    ("bound-on-object", "data/facts/mini.yaml", _replace("object: alibaba", "object: alibaba\n    bound: moreThan"), "'bound' qualifies a value", At("bound:")),
+    ("bound-as-qualifier", "data/facts/mini.yaml", _replace("condition: launched", "bound: moreThan\n      condition: launched"), "is a field of the fact", At("bound:")),
+    ("refers-not-in-quote", "data/facts/mini.yaml", _replace("{great-hall-meeting: In attendance}", "{great-hall-meeting: the meeting}"), "'the meeting' (for 'great-hall-meeting') is not in the quote", AUTO),
+    ("refers-not-an-end", "data/facts/mini.yaml", _replace("{great-hall-meeting: In attendance}", "{alibaba: In attendance}"), "'alibaba' is not an end of this fact", AUTO),
+    ("pending-unknown", "data/facts/mini.yaml", _replace("source: mini", "source: mini\npending: [everything]"), "unknown check 'everything'", AUTO),
+    ("term-qualifier-dangling", "data/facts/mini.yaml", _replace("condition: launched", "activity: [nowhere]\n      condition: launched"), "qualifier activity 'nowhere' is not a known entity id", None),
+    ("claim-without-claimant", "data/facts/mini.yaml", _append(CLAIM.replace("    claimant: jack-ma\n", "")), "claim lacks required field 'claimant'", At("jack-ma-claim")),
+    ("claim-dangling-claimant", "data/facts/mini.yaml", _append(CLAIM.replace("claimant: jack-ma", "claimant: jack-mma")), "claimant of a claim 'jack-mma' is not a known entity id (did you mean 'jack-ma'?)", At("claimant:")),
+    ("claim-id-is-an-entity", "data/facts/mini.yaml", _append(CLAIM.replace("id: jack-ma-claim", "id: jack-ma")), "duplicate id 'jack-ma'", At("id: jack-ma")),
+    ("claim-unknown-field", "data/facts/mini.yaml", _append(CLAIM.replace("about:", "abuot:")), "unknown field 'abuot' in claim (did you mean 'about'?)", At("abuot")),
+    ("claim-bad-month", "data/facts/mini.yaml", _append(CLAIM + '    date: "--13"\n'), "'--13' is not a real date", At("--13")),
+    ("claim-offsets", "data/facts/mini.yaml", _append(CLAIM.replace("end: 159", "end: 160")), "offsets 129..160", At("end: 160")),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -168,7 +183,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(mini, case):
         line = next(n for n, t in enumerate(edited.splitlines(), start=1) if line in t)
 
     for command in (["build"], ["validate"]):
-        proc = run_kg(mini, *command)
+        proc = kg_in_process(mini, *command)  # the subprocess path: test_malformed_turtle_names_file_and_line, test_build.py
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr + proc.stdout
         lines = proc.stderr.strip().splitlines()

@@ -150,7 +150,7 @@ def test_entities_resolve_by_content_negotiation(server):
     assert status == 200 and json.loads(body)
     assert http(base + "/entity/nobody")[0] == 404
     status, _, body = http(base + "/viz/jack-ma")
-    assert status == 200 and b"vis.Network" in body
+    assert status == 200 and b"kg-canvas" in body
 
 
 def test_ask_and_home(server):

@@ -128,3 +128,32 @@ def test_a_memory_cap_below_a_resting_worker_is_one_line_exit_2(mini):
     proc = run_kg(mini, "serve", "--port", str(free_port()), "--memory-mb", "100")
     assert proc.returncode == 2 and "--memory-mb 100 is below what a query process uses at rest" in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def _server_side_state(server_port: int, client_port: int) -> str | None:
+    """The TCP state (hex, /proc/net/tcp) of the server's end of one connection; None once it is gone."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            local, remote, state = line.split()[1:4]
+            if int(local.split(":")[1], 16) == server_port and int(remote.split(":")[1], 16) == client_port:
+                return state
+    return None
+
+
+def test_clients_that_never_read_are_cut_off(mini):
+    """Regression: a client that pipelined requests and never read the answers held its connection
+    (and the unsent responses) forever: uvicorn waits for the send buffer to drain with no deadline."""
+    with started(mini, "--header-timeout", "2") as srv:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", srv.port))
+        try:
+            s.sendall(b"GET /viz/jack-ma HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 20)  # 20 pages of ~700 KB, never read
+            client_port = s.getsockname()[1]
+            t = time.monotonic()
+            while _server_side_state(srv.port, client_port) is not None and time.monotonic() - t < 30:
+                time.sleep(0.2)
+            assert _server_side_state(srv.port, client_port) is None, "the server still holds a connection that never reads"
+            assert http(srv.base + "/entity/jack-ma")[0] == 200
+        finally:
+            s.close()

@@ -12,7 +12,9 @@ from kg.ontology import read_vocabulary
 ROOT = Path(__file__).resolve().parent.parent
 VOCAB = read_vocabulary([ROOT / "ontology" / "kg.ttl"])
 DEFINED = (
-    set(VOCAB.classes) | set(VOCAB.properties) | {"askPhrase", "askInverse", "askNoun", "askNounInverse", "verb", "qualifier", "range"}
+    set(VOCAB.classes)
+    | set(VOCAB.properties)
+    | {"askPhrase", "askInverse", "askNoun", "askNounInverse", "askOpposite", "askUnit", "askBound", "verb", "qualifier", "range"}
 )
 PATTERNS = [
     r"\bkgo:([A-Za-z][A-Za-z0-9]*)",

@@ -34,8 +34,9 @@ class Served:
             self.lease = None
 
 
-def open_generation(path: Path) -> Served:
-    """Leases and opens a generation (blocking: reads the lexicon, opens the store)."""
+def open_generation(path: Path, warm: bool = True) -> Served:
+    """Leases and opens a generation (blocking: reads the lexicon, opens the store, and with `warm`
+    computes what the pages need, so a rebuild is switched to only when its pages are fast)."""
     from kg.build import hold_generation
     from kg.errors import KgError
     from kg.graph import KnowledgeGraph
@@ -46,6 +47,10 @@ def open_generation(path: Path) -> Served:
             raise KgError(f"{path.name} is not a finished build")
         graph = KnowledgeGraph(path / "store", path / "lexicon.json")
         graph.store  # noqa: B018 (opened now, so a broken build is found here and not by a page)
+        from kg.web.views import warm as warm_up
+
+        if warm:
+            warm_up(graph)  # the per-generation structures of the pages, before the first page asks
     except BaseException:
         lease.release()
         raise

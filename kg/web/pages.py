@@ -1,50 +1,62 @@
-"""HTML pages of `kg serve`: the entity card and the home page (plain strings, every value escaped)."""
+"""HTML pages of `kg serve`: small Jinja2 templates (kg/templates/web/) with autoescaping on.
+
+Every string from a source reaches the page escaped by the template engine; the only values
+marked safe are JSON blocks made by `script_json` (no `<`, `>` or `&` left in them), which sit in
+`<script type="application/...json">` data blocks the browser never runs. Pages carry no inline
+script or style, so the server's Content-Security-Policy can forbid both (kg.web.app.CSP).
+"""
 
 from __future__ import annotations
 
-import html
-from urllib.parse import quote
+import json
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
 
-from kg import iri
-
-
-def entity_page(card: dict) -> str:
-    """An entity card (kg.show.card) as HTML, with its evidence and the ego-network frame."""
-    e = html.escape
-    rows = []
-    for rel in card["relations"]:
-        arrow = "→" if rel["direction"] == "out" else "←"
-        for f in rel["facts"]:
-            target = (f'<a href="/entity/{e(quote(f["iri"][len(iri.ENTITY):]))}">{e(f["label"])}</a>'
-                      if f["iri"] else e(f["label"]))  # fmt: skip
-            rows.append(
-                f"<tr><td>{arrow} {e(rel['label'])}</td><td>{target}</td>"
-                f"<td><blockquote>{e(f['quote'])}</blockquote><small>{e(f['source'])} {f['start']}–{f['end']}</small></td></tr>"
-            )
-    aliases = f"<p>Also: {e('; '.join(card['aliases']))}</p>" if card["aliases"] else ""
-    desc = f"<p>{e(card['description'])}</p>" if card["description"] else ""
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(card["label"])} · kg</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'self'; style-src 'unsafe-inline'; frame-src 'self'">
-<style>body{{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em}}
-td{{vertical-align:top;padding:4px 8px;border-bottom:1px solid #eee}} blockquote{{margin:0}} small{{color:#666}}
-iframe{{width:100%;height:480px;border:1px solid #ddd}}</style></head><body>
-<p><a href="/">kg</a> · <a href="/entity/{e(quote(card["id"]))}.ttl">Turtle</a>
-· <a href="/entity/{e(quote(card["id"]))}.jsonld">JSON-LD</a></p>
-<h1>{e(card["label"])}</h1><p><em>{e(", ".join(card["types"]))}</em> · <code>{e(card["iri"])}</code></p>{desc}{aliases}
-<p>Sources: {e(", ".join(card["sources"]))}</p>
-<iframe src="/viz/{e(quote(card["id"]))}" title="ego network"></iframe>
-<table>{"".join(rows)}</table></body></html>"""
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "web"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
-def home_page(n: int, q: str, hits: list[dict]) -> str:
-    """The home page: the entity count and the name-search hits."""
-    items = "".join(
-        f'<li><a href="/entity/{html.escape(quote(h["iri"][len(iri.ENTITY) :]))}">{html.escape(h["label"])}</a>'
-        f" <small>{html.escape(', '.join(h['types']))}</small></li>"
-        for h in hits
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>kg</title>
-<style>body{{font:15px/1.45 system-ui,sans-serif;max-width:800px;margin:2em auto;padding:0 1em}}</style></head><body>
-<h1>kg</h1><p>{n} entities. SPARQL endpoint: <a href="/sparql">/sparql</a> · questions: <code>/ask?q=...</code></p>
-<form action="/" method="get"><input name="q" value="{html.escape(q)}" size="40" placeholder="Search names"> <button>Search</button></form>
-<ul>{items}</ul></body></html>"""
+    return env
+
+
+def render(name: str, **values) -> str:
+    return environment().get_template(name).render(**values)
+
+
+def script_json(data) -> str:
+    """JSON safe inside a <script> data block: no '</script>', no HTML comment or CDATA tricks."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def class_url(name: str, params: dict, **changes) -> str:
+    """The class page URL with some parameters changed (None removes one); for sort links and facets."""
+    merged = {k: v for k, v in {**params, **changes}.items() if v not in (None, "")}
+    order = ("sort", "order", "source", "sub", "page", "format")
+    query = urlencode([(k, merged[k]) for k in order if k in merged])
+    return f"/class/{name}" + (f"?{query}" if query else "")
+
+
+def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """A query with PREFIX lines added for the predeclared prefixes it uses but does not declare,
+    so the editor's syntax check (which knows no server-side prefixes) accepts it."""
+    import re
+
+    declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", text)}
+    used = {m.group(1) for m in re.finditer(r"(?<![\w<:#/])([A-Za-z][\w-]*):[A-Za-z_\d]", text)}
+    missing = [p for p in prefixes if p in used and p not in declared]
+    lines = [f"PREFIX {p}: <{prefixes[p]}>" for p in missing]
+    return "\n".join(lines + [text]) if lines else text

@@ -85,13 +85,15 @@ class WorkerPool:
                 return worker
             self._retire(worker, replace=worker.generation == self.generation)
 
-    async def run(self, sparql: str, accept: list[str], row_cap: int, timeout: float, wait: float | None = None) -> Outcome:
-        """Answers one query: waits at most `wait` s (default: `timeout`) for a worker, then gives it `timeout` s."""
+    async def run(self, sparql: str, accept: list[str], row_cap: int, timeout: float, wait: float | None = None,
+                  dataset: tuple[list[str], list[str]] | None = None, base_iri: str | None = None) -> Outcome:  # fmt: skip
+        """Answers one query: waits at most `wait` s (default: `timeout`) for a worker, then gives it `timeout` s.
+        `dataset` (default graphs, named graphs) and `base_iri` go to kg.workers._run."""
         worker = await self._acquire(timeout if wait is None else wait)
         if isinstance(worker, Outcome):
             return worker
         loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self.executor, worker.query, (sparql, accept, row_cap), timeout)
+        job = loop.run_in_executor(self.executor, worker.query, (sparql, accept, row_cap, dataset, base_iri), timeout)
         try:
             out = await asyncio.shield(job)
         except asyncio.CancelledError:  # the request went away; the worker comes back when done

@@ -6,6 +6,11 @@ descriptor forever; its `limit_concurrency` answers 503 to new requests while su
 up, instead of dropping them. Here a request head must be complete within `header_timeout` seconds
 of the connection opening or of the previous response, and above `max_connections` the connection
 that has waited longest for a head is dropped to make room.
+
+A client that sends requests but never reads the answers is cut off too: uvicorn waits for the
+transport to drain with no deadline, so such a client held its connection, its request task and
+the unsent response forever. When the send buffer stays above its high-water mark (the transport
+paused writing) for `header_timeout` seconds, the connection is aborted.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ def guarded_protocol(header_timeout: float, max_connections: int) -> type:
     class GuardedH11Protocol(H11Protocol):
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
-            self._head_timer = None
+            self._head_timer = self._write_timer = None
             self._waiting_since = self.loop.time()
             self._arm()
             if len(self.connections) > max_connections:
@@ -35,7 +40,32 @@ def guarded_protocol(header_timeout: float, max_connections: int) -> type:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            self._resumed()
             super().connection_lost(exc)
+
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            if self._write_timer is None:
+                self._write_timer = self.loop.call_later(header_timeout, self._write_stalled)
+
+        def resume_writing(self) -> None:
+            self._resumed()
+            super().resume_writing()
+
+        def _resumed(self) -> None:
+            if self._write_timer is not None:
+                self._write_timer.cancel()
+                self._write_timer = None
+
+        def _write_stalled(self) -> None:
+            self._write_timer = None
+            import socket
+            import struct
+
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:  # a reset, not a FIN queued behind data that is never read
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.transport.abort()  # close() would wait for the buffer to drain, which it never does
 
         def _waiting_for_head(self) -> bool:
             return self.conn.their_state is h11.IDLE and not self.transport.is_closing()

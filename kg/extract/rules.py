@@ -27,7 +27,10 @@ _CONNECT = r"(?:of|for|and|the|on|in|&|de|du|van|von)"
 _WORD = r"[A-Z][\w&.\-]*[\w]"
 _RUN = re.compile(rf"\b{_WORD}(?:\s+{_WORD})*")  # capitalised words, no connectors
 _JOINED = re.compile(rf"\b{_WORD}(?:\s+(?:{_CONNECT}\s+)*{_WORD})+")  # with connectors, kept only with a keyword
-_ACRONYM = re.compile(rf"({_WORD}(?:\s+(?:{_CONNECT}\s+)*{_WORD})+)\s*\(([A-Z][A-Za-z0-9&.\-]{{1,12}})\)")
+_AWORD = r"[A-Z][\w&.\-’']*[\w]"  # a word of a defined name may hold an apostrophe ("People’s Republic of China (PRC)")
+_ACRONYM = re.compile(
+    rf"({_AWORD}(?:\s+(?:{_CONNECT}\s+)*{_AWORD})+)\s*\(([A-Z][A-Za-z0-9&.\-/]{{1,12}}(?: [A-Z][A-Za-z0-9&.\-/]{{1,8}})?)\)"
+)
 _MODEL = re.compile(
     r"\b[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9.]*\d[A-Za-z0-9.]*)+\b"  # Qwen-72B, GLM-130B, R-1, Shenzhou-19
     r"|\b[A-Z][A-Za-z]+(?:\s[A-Z][a-z]+)?\s\d+(?:\.\d+|B)\b(?:\s[A-Z]{2,}\b)?"  # Yuan 1.0, DeepSeek Coder 33B, ERNIE 3.0 TITAN
@@ -222,7 +225,11 @@ def candidates(text: str, known: list[Mention]) -> list[dict]:
         return last_seen.get(name, -1) >= pos
 
     for m in _ACRONYM.finditer(text):
-        add(m.group(1), m.start(1), alias=m.group(2))
+        name, start = m.group(1), m.start(1)
+        owner = re.search(r".*\S[’']s\s+(?=[A-Z])", name)  # "the Commerce Department’s Bureau of ... (BIS)": BIS is the bureau
+        if owner and not re.fullmatch(r"(?:People|Children|Women|Men|Workers)[’']s\s+", name[: owner.end()].split()[-1] + " "):
+            name, start = name[owner.end() :], start + owner.end()
+        add(name, start, alias=m.group(2))
         occupy(m.start(2), m.end(2))
     for m in _MODEL.finditer(text):
         if not re.fullmatch(r"[A-Z][a-z]+ \d{1,4}", m.group(0)):
@@ -418,6 +425,8 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
                           "quote": text[qs:qe], "start": qs, "end": qe})  # fmt: skip
     for it in items:
         it["status"] = "rejected" if item_key(it) in rejected else "proposed"
+        s, e = sentence_of(it["start"])
+        it["sentence"] = " ".join(text[s:e].split())  # the context a reviewer reads the item in
     return {"source": source_id, "items": items}
 
 
@@ -532,4 +541,6 @@ def item_key(it: dict) -> tuple:
         return ("entity", compact(it["label"]))
     if kind == "merge":
         return ("merge", compact(it["name"]), it["into"])
+    if "object" not in it:  # a value fact: figure, date, title
+        return ("fact", it["subject"], it["predicate"], str(it.get("value")))
     return ("fact", it["subject"], it["predicate"], it["object"])
