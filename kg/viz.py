@@ -563,17 +563,24 @@ def render_html(g: KnowledgeGraph, sel: Selection, size_by: str = "degree", colo
 
 _DATED = """SELECT ?st ?s ?p ?o ?dp ?date ?quote ?src ?start ?end WHERE {
   ?st a kgo:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; ?dp ?date .
-  FILTER(isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYearMonth, xsd:gYear))
+  FILTER(isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYearMonth, xsd:gYear, xsd:gMonth))
   OPTIONAL { ?st kgo:evidence ?quote ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end }
 }"""
 _BARE_DATED = """SELECT ?s ?p ?date WHERE {
-  ?s ?p ?date . FILTER(isIRI(?s) && isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYearMonth, xsd:gYear))
+  ?s ?p ?date . FILTER(isIRI(?s) && isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYearMonth, xsd:gYear, xsd:gMonth))
 }"""
 _DATE = re.compile(r"^(-?\d{4,})(?:-(\d\d))?(?:-(\d\d))?")
+_MONTH = re.compile(r"^--(\d\d)$")
 END_PROPERTIES = {"endDate"}
+START_PROPERTIES = {"date", "startDate"}
 
 
 def _date_key(text: str) -> tuple[int, int, int] | None:
+    """Sort key; a month without a year ("--02", "the Paris Summit in February") sorts after every
+    dated item, by month, since the source places it in no year."""
+    m = _MONTH.match(text)
+    if m:
+        return 10**6, int(m.group(1)), 0
     m = _DATE.match(text)
     if not m:
         return None
@@ -588,7 +595,7 @@ def timeline_items(g: KnowledgeGraph) -> list[dict]:
     """Everything dated, oldest first, each with its evidence.
 
     Read from the ontology's date datatypes, not from a list of properties: any statement whose
-    value is an xsd:date, xsd:gYearMonth or xsd:gYear (an event's date, a rule's comment deadline,
+    value is an xsd:date, xsd:gYearMonth, xsd:gYear or xsd:gMonth (an event's date, a rule's comment deadline,
     a founding date, an observation's year) is an item, and so is any statement qualified by such
     a date ("as of April 2024"). A start and an end date of one subject become one span. Facts that
     share date, relation, value and quote (a list of models in one sentence) become one item."""
@@ -641,7 +648,7 @@ def _spans(facts: list[dict]) -> list[dict]:
     used = set()
     for f in facts:
         end = ends.get(f["s"])
-        if f["p"] == "date" and f["qualifier"] is None and end is not None and _date_key(end["date"]) >= _date_key(f["date"]):
+        if f["p"] in START_PROPERTIES and f["qualifier"] is None and end is not None and _date_key(end["date"]) >= _date_key(f["date"]):
             f["end"] = end["date"]
             f["evidence"] = f["evidence"] + [e for e in end["evidence"] if e not in f["evidence"]]
             used.add(id(end))

@@ -70,8 +70,10 @@ def drive(page: Path, script: str, workdir: Path, fragment: str = "") -> dict:
         "function clickAt(xy) { var c = document.getElementById('kg-canvas');"
         " ['pointerdown', 'pointerup'].forEach(function (t) {"
         " c.dispatchEvent(new PointerEvent(t, {clientX: xy[0], clientY: xy[1], bubbles: true})); }); }\n"
-        "function later(f) { requestAnimationFrame(function () { setTimeout(function () {"
-        " try { f(); } catch (e) { report({error: String(e)}); } }, 0); }); }\n"
+        # Headless Chromium under a virtual-time budget does not always produce the next animation
+        # frame, so `later` waits on a timer and draws the frame itself (the page's own draw).
+        "function later(f) { setTimeout(function () {"
+        " try { if (window.kgView && kgView.draw) kgView.draw(); f(); } catch (e) { report({error: String(e)}); } }, 20); }\n"
         f"try {{\n{script}\n}} catch (e) {{ report({{error: String(e)}}); }}\n"
         "})();\n</script>\n"
     )
