@@ -10,6 +10,8 @@ import threading
 import time
 import urllib.parse
 
+import pytest
+
 from tests.serving import CHEAP, RUNAWAY, started
 from tests.test_serve import http
 
@@ -140,9 +142,11 @@ def _server_side_state(server_port: int, client_port: int) -> str | None:
     return None
 
 
-def test_clients_that_never_read_are_cut_off(mini):
+@pytest.mark.parametrize("pages", [20, 400], ids=["fits-kernel-buffers", "pauses-the-transport"])
+def test_clients_that_never_read_are_cut_off(mini, pages):
     """Regression: a client that pipelined requests and never read the answers held its connection
-    (and the unsent responses) forever: uvicorn waits for the send buffer to drain with no deadline."""
+    (and the unsent responses) forever: uvicorn waits for the send buffer to drain with no deadline.
+    And once answers fitted the kernel's buffers, a FIN queued behind them held the socket too."""
     with started(mini, "--header-timeout", "2") as srv:
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
