@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES
 
 PAGE = "<html><body><p>Jack Ma, founder of Alibaba, met Xi Jinping in Beijing.</p></body></html>\n"
 
@@ -32,7 +32,7 @@ def _tree_hash(folder: Path) -> str:
 @pytest.mark.parametrize("url", ["http://exa mple.com/", "javascript:alert(1)"])
 def test_apply_refuses_a_url_the_build_could_not_use(tmp_path, url):
     """Regression: a url with a space passed apply and then made every command fail (exit 3)."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copytree(FIXTURES / "mini" / "data", tmp_path / "data")  # the check, not the data's size, is under test
     env = dict(os.environ, KG_DATA_DIR=str(tmp_path / "data"), KG_HOME=str(tmp_path / "home"), KG_CORPUS_DIR=str(tmp_path / "corpus"))
     page = tmp_path / "page.html"
     page.write_text(PAGE)
