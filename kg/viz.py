@@ -631,6 +631,8 @@ def timeline_items(g: KnowledgeGraph) -> list[dict]:
                                   "qualifier": f["qualifier"], "value": f["value"], "subjects": [], "evidence": []})  # fmt: skip
         if f.get("end"):
             it["end"] = f["end"]
+        if _MONTH.match(f["date"]):
+            it["noyear"] = True
         if f["s"] not in it["subjects"]:
             it["subjects"].append(f["s"])
         it["evidence"] += [e for e in f["evidence"] if e not in it["evidence"]]

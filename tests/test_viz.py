@@ -371,7 +371,9 @@ def test_timeline_page_in_chromium(g, tmp_path):
     items = timeline_items(g)
     script = """
     var s = document.getElementById('kg-status'), out = {items: +s.dataset.items, shown: +s.dataset.shown, errors: s.dataset.errors};
-    out.years = Array.prototype.map.call(document.querySelectorAll('.kg-year'), function (e) { return +e.textContent; });
+    var heads = Array.prototype.map.call(document.querySelectorAll('.kg-year'), function (e) { return e.textContent; });
+    out.heads = heads; out.bars = document.querySelectorAll('#kg-overview div').length;
+    out.years = heads.filter(function (h) { return /^-?\\d+$/.test(h); }).map(Number);
     out.text = document.getElementById('kg-list').textContent;
     var f = document.getElementById('kg-filter'); f.value = 'comment'; f.dispatchEvent(new Event('input'));
     out.filtered = +s.dataset.shown;
@@ -381,6 +383,9 @@ def test_timeline_page_in_chromium(g, tmp_path):
     assert rep["errors"] == "" and rep["items"] == rep["shown"] == len(items)
     assert rep["years"] == sorted(set(rep["years"])) and len(rep["years"]) > 5
     assert "4 August 2024" in rep["text"] and "comment deadline" in rep["text"]
+    # a month the source gives without a year is listed last, under its own heading, off the axis
+    assert rep["heads"][-1] == "Year not stated" and "February (year not stated)" in rep["text"]
+    assert rep["bars"] == rep["years"][-1] - rep["years"][0] + 1
     assert 0 < rep["filtered"] < rep["items"]
     text = render_timeline(g)
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=", text, re.I) and "default-src 'none'" in text
