@@ -116,7 +116,9 @@ def test_named_queries_answer_the_same(pushed, real_build):
         assert _rows(remote.select(q["text"])) == _rows(local.select(q["text"])), q["name"]
 
 
-QUESTIONS = [c["q"] for c in yaml.safe_load((Path(__file__).parent / "data" / "questions.yaml").read_text())]
+# Every third question of the data-driven set (its groups run a few phrasings per reading, so each
+# reading kind is here): a remote ask is some twenty SPARQL round trips, the full set takes minutes.
+QUESTIONS = [c["q"] for c in yaml.safe_load((Path(__file__).parent / "data" / "questions.yaml").read_text())][::3]
 
 
 def test_questions_answer_the_same(pushed, real_build):
