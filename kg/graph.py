@@ -18,22 +18,7 @@ from pathlib import Path
 
 from kg import iri
 from kg.errors import KgError
-
-PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "schema": "https://schema.org/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dct": "http://purl.org/dc/terms/",
-    "org": "http://www.w3.org/ns/org#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "kgo": iri.ONTOLOGY,
-    "kgr": iri.ENTITY,
-    "kgs": iri.SOURCE,
-}
+from kg.iri import PREFIXES  # noqa: E402,F401 (the prefixes queries and exports use, defined with the IRIs)
 
 
 def _open(pyoxigraph, path: Path):

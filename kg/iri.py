@@ -63,3 +63,21 @@ def mention(source_id: str, entity_id: str, start: int) -> str:
 def local_id(iri: str) -> str | None:
     """The entity id of a kg entity IRI, else None."""
     return iri[len(ENTITY) :] if iri.startswith(ENTITY) else None
+
+
+# The prefixes queries, exports and the build's files use.
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "https://schema.org/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dct": "http://purl.org/dc/terms/",
+    "org": "http://www.w3.org/ns/org#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "kgo": ONTOLOGY,
+    "kgr": ENTITY,
+    "kgs": SOURCE,
+}

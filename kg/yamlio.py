@@ -57,26 +57,84 @@ class _DataLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _convert(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        out = Node()
-        out.line = node.start_mark.line + 1
-        out.key_lines = {}
-        for k, v in node.value:
-            key = _convert(k)
-            if not isinstance(key, str):
-                raise InputError("mapping keys must be text", Location(Path(k.start_mark.name), k.start_mark.line + 1))
-            if key in out:
-                raise InputError(f"duplicate key {key!r}", Location(Path(k.start_mark.name), k.start_mark.line + 1))
-            out[key] = _convert(v)
-            out.key_lines[key] = k.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        seq = Seq(_convert(v) for v in node.value)
-        seq.line = node.start_mark.line + 1
-        seq.item_lines = [v.start_mark.line + 1 for v in node.value]
-        return seq
-    return _scalar(node)
+_FAST = getattr(yaml, "CSafeLoader", None)  # libyaml: the same YAML, parsed and composed in C
+
+
+def _check_events(text: str) -> None:
+    """The refusals of `_DataLoader`, on libyaml's event stream, before anything is composed."""
+    try:
+        for _ in _events(text):
+            pass
+    except yaml.MarkedYAMLError as exc:  # libyaml's own bound on nesting (1000), met while scanning ahead
+        if "nesting depth" not in str(exc.problem):
+            raise
+        raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=exc.problem_mark) from None
+
+
+def _events(text: str):
+    depth = 0
+    for event in yaml.parse(text, Loader=_FAST):
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(problem=f"YAML aliases (*{event.anchor}) are not allowed in data files: write the value out",
+                           problem_mark=event.start_mark)  # fmt: skip
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused(problem=f"YAML anchors (&{event.anchor}) are not allowed in data files: write the value out",
+                           problem_mark=event.start_mark)  # fmt: skip
+        if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) and depth >= MAX_DEPTH:
+            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        yield event
+
+
+def _compose(text: str, path: Path):
+    if _FAST is None:
+        loader = _DataLoader(text)
+        loader.name = str(path)
+    else:
+        _check_events(text)
+        loader = _FAST(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+class _Converter:
+    """Nodes to Node/Seq/values; one constructor for every scalar of a file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def __call__(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            out = Node()
+            out.line = node.start_mark.line + 1
+            out.key_lines = {}
+            for k, v in node.value:
+                key = self(k)
+                if not isinstance(key, str):
+                    raise InputError("mapping keys must be text", Location(self.path, k.start_mark.line + 1))
+                if key in out:
+                    raise InputError(f"duplicate key {key!r}", Location(self.path, k.start_mark.line + 1))
+                out[key] = self(v)
+                out.key_lines[key] = k.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            seq = Seq(self(v) for v in node.value)
+            seq.line = node.start_mark.line + 1
+            seq.item_lines = [v.start_mark.line + 1 for v in node.value]
+            return seq
+        if node.tag == "tag:yaml.org,2002:str":
+            return node.value
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError, TypeError):  # e.g. 2025-02-30, which YAML reads as a date
+            kind = _KINDS.get(node.tag, "valid value")
+            raise InputError(f"{node.value!r} is not a {kind}", Location(self.path, node.start_mark.line + 1)) from None
 
 
 _KINDS = {"tag:yaml.org,2002:timestamp": "real date", "tag:yaml.org,2002:int": "whole number",
@@ -104,12 +162,7 @@ def load_yaml(path: Path) -> Any:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", Location(path)) from None
     try:
-        loader = _DataLoader(text)
-        loader.name = str(path)
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
+        root = _compose(text, path)
     except _Refused as exc:
         raise InputError(str(exc.problem), Location(path, exc.problem_mark.line + 1)) from None
     except yaml.MarkedYAMLError as exc:
@@ -122,7 +175,7 @@ def load_yaml(path: Path) -> Any:
     if root is None:
         return None
     try:
-        return _convert(root)
+        return _Converter(path)(root)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         raise InputError(f"malformed YAML: {exc.problem}", Location(path, mark.line + 1 if mark else None)) from None

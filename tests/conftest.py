@@ -34,7 +34,12 @@ def mini(tmp_path: Path) -> Paths:
 # Modules whose module-scoped fixture starts a server or a store: under pytest-xdist (`make check`
 # runs `-n auto --dist loadgroup`, see docs/testing.md) all their tests go to one worker, so it
 # starts once per run, not once per worker.
-SERIAL_GROUPS = {"test_serve.py": "serve", "test_serve_browser.py": "serve-browser", "test_serve_hosts.py": "serve-hosts", "test_virtuoso.py": "virtuoso"}
+SERIAL_GROUPS = {
+    "test_serve.py": "serve",
+    "test_serve_browser.py": "serve-browser",
+    "test_serve_hosts.py": "serve-hosts",
+    "test_virtuoso.py": "virtuoso",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
