@@ -72,7 +72,9 @@ def shacl_results(ds, shapes_file: Path) -> list[ShaclResult]:
     for g in ds.graphs():
         for t in g:
             union.add(t)
-    conforms, results, _ = pyshacl.validate(union, shacl_graph=shapes, inference="none", advanced=True)
+    conforms, results, _ = pyshacl.validate(
+        union, shacl_graph=shapes, inference="none", advanced=True, inplace=True
+    )  # union is ours: no clone
     if conforms:
         return []
     SH = Namespace("http://www.w3.org/ns/shacl#")
