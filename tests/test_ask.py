@@ -136,3 +136,20 @@ def test_derived_structures_belong_to_their_graph(g, mini):
     assert entity_graph(small).number_of_nodes() == len(small.lexicon["entities"]) == 8
     assert entity_graph(g).number_of_nodes() == len(g.lexicon["entities"])
     assert [a.label for a in small.ask("who founded Alibaba").answers] == ["Jack Ma"]
+
+
+def test_who_agrees_with_every_agent_class_of_the_ontology():
+    """Regression: "who attended the Great Hall meeting" answered nothing once a Group attended:
+    the answer-type check knew a hand-written list of agent classes, without Group."""
+    from rdflib import RDFS, Graph, URIRef
+
+    from kg import iri
+    from kg.ask.lexicon import AGENT_CLASSES
+
+    onto = Graph().parse(ROOT / "ontology" / "kg.ttl")
+    agents = {URIRef("http://www.w3.org/ns/prov#Agent"), URIRef("http://xmlns.com/foaf/0.1/Agent")}
+    for cls in set(onto.subjects(RDFS.subClassOf, None)):
+        ancestors = set(onto.transitive_objects(cls, RDFS.subClassOf))
+        if str(cls).startswith(iri.ONTOLOGY) and ancestors & agents:
+            names = {str(a)[len(iri.ONTOLOGY) :] for a in ancestors if str(a).startswith(iri.ONTOLOGY)}
+            assert names & AGENT_CLASSES, f"{cls} is an agent the answer-type check does not know"
