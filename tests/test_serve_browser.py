@@ -169,6 +169,10 @@ def test_the_ask_page_with_evidence(browser):
 
 
 def test_nothing_left_the_machine(browser):
+    """Every request of every page so far went to the server; the editor's page is loaded here
+    too, so this holds whichever tests of the module ran before it (and in whatever order)."""
+    browser.page.goto(browser.base + "/query")
+    browser.page.wait_for_selector("body[data-kg-editor=ready]", timeout=20000)
     assert browser.requests, "no request recorded"
     assert browser.foreign() == [], browser.foreign()
     assert any("/static/yasgui/yasgui.min.js" in u for u in browser.requests)

@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 
 from kg.graph import KnowledgeGraph
-from kg.viz import Selection, layout, page, payload, render_html, render_timeline, select, timeline_items, timeline_page, write
+from kg.viz import Selection, layout, measure, page, payload, render_html, render_timeline, select, timeline_items, timeline_page, write
 from tests import browser
 
 LEADERS = ["Jack Ma", "Liang Wenfeng", "Ren Zhengfei", "Wang Chuanfu", "Liu Yonghao", "Yu Renrong", "Lei Jun", "Wang Xingxing", "Pony Ma"]
@@ -232,8 +232,13 @@ def test_whole_graph_labels_hubs_without_overlap(g, tmp_path):
     rep = browser.drive(out, "report({labels: kgView.labels(), boxes: kgView.labelBoxes(), nodes: kgView.visibleNodes()});", tmp_path)
     assert rep["nodes"] == len(g.lexicon["entities"])
     assert 15 < len(rep["labels"]) < rep["nodes"]  # level of detail: not every label at once
-    hubs = [g.link(n) for n in ("China", "United States", "Great Hall meeting")]
-    assert set(hubs) <= set(rep["labels"])
+    assert {g.link("China"), g.link("United States")} <= set(rep["labels"])
+    # most of the twelve largest nodes are labelled at the first view (the rest crowd the centre
+    # and appear on zooming in; which ones depends on the layout, so no single name is required)
+    order = sorted(select(g).nodes | select(g).connectors)
+    values = measure(order, select(g).edges, "degree")
+    top = [order[i] for i in sorted(range(len(order)), key=lambda i: -values[i])[:12]]
+    assert sum(t in rep["labels"] for t in top) >= 8, [t for t in top if t not in rep["labels"]]
     boxes = rep["boxes"]
     for i, (x0, y0, w0, h0) in enumerate(boxes):
         for x1, y1, w1, h1 in boxes[i + 1 :]:
