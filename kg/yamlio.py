@@ -35,21 +35,24 @@ class _Refused(yaml.MarkedYAMLError):
     """Valid YAML that data files must not use; the message is ours, not "malformed"."""
 
 
+def _refuse(event, depth: int) -> None:  # noqa: ANN001 (a PyYAML event: a node is about to be composed)
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused(problem=f"YAML aliases (*{event.anchor}) are not allowed in data files: write the value out",
+                       problem_mark=event.start_mark)  # fmt: skip
+    if getattr(event, "anchor", None) is not None:
+        raise _Refused(problem=f"YAML anchors (&{event.anchor}) are not allowed in data files: write the value out",
+                       problem_mark=event.start_mark)  # fmt: skip
+    if depth >= MAX_DEPTH:
+        raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark)
+
+
 class _DataLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors, aliases and deep nesting on the event stream."""
 
     _depth = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001, ANN201 (PyYAML's signature)
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(problem=f"YAML aliases (*{event.anchor}) are not allowed in data files: write the value out",
-                           problem_mark=event.start_mark)  # fmt: skip
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(problem=f"YAML anchors (&{event.anchor}) are not allowed in data files: write the value out",
-                           problem_mark=event.start_mark)  # fmt: skip
-        if self._depth >= MAX_DEPTH:
-            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark)
+        _refuse(self.peek_event(), self._depth)
         self._depth += 1
         try:
             return super().compose_node(parent, index)
@@ -74,14 +77,8 @@ def _check_events(text: str) -> None:
 def _events(text: str):
     depth = 0
     for event in yaml.parse(text, Loader=_FAST):
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(problem=f"YAML aliases (*{event.anchor}) are not allowed in data files: write the value out",
-                           problem_mark=event.start_mark)  # fmt: skip
-        if getattr(event, "anchor", None) is not None:
-            raise _Refused(problem=f"YAML anchors (&{event.anchor}) are not allowed in data files: write the value out",
-                           problem_mark=event.start_mark)  # fmt: skip
-        if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)) and depth >= MAX_DEPTH:
-            raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark)
+        if isinstance(event, (yaml.AliasEvent, yaml.ScalarEvent, yaml.CollectionStartEvent)):
+            _refuse(event, depth)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
         elif isinstance(event, yaml.CollectionEndEvent):
