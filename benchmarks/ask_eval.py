@@ -45,6 +45,7 @@ _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9,
           "tn": 1e12, "trillion": 1e12}  # fmt: skip
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_GMONTH = re.compile(r"^--(\d{2})(?:-(\d{2}))?$")  # xsd:gMonth / gMonthDay: a month without its year
 _STOP = {"a", "an", "the", "of", "in", "on", "at", "for", "and", "to", "is", "as"}
 
 
@@ -206,7 +207,12 @@ def _score_value(expected: Any, answer: dict) -> bool:
 def _dates_in(answer: dict) -> list[str]:
     out = []
     for a in _literal_items(answer):
-        m = _DATE.match(_item_text(a).strip())
+        text = _item_text(a).strip()
+        g = _GMONTH.match(text)
+        if g:
+            out.append("--" + "-".join(p for p in g.groups() if p))
+            continue
+        m = _DATE.match(text)
         if m:
             out.append("-".join(p for p in m.groups() if p))
     return out
@@ -215,8 +221,12 @@ def _dates_in(answer: dict) -> list[str]:
 def _date_matches(expected: str, got: str) -> bool:
     """Same date at the expected precision; an answer less precise than expected is wrong."""
     if expected.startswith("--"):  # a month whose year the source does not give
+        if got.startswith("--"):
+            return got[2:4] == expected[2:4]
         parts = got.split("-")
         return len(parts) >= 2 and parts[1] == expected[2:]
+    if got.startswith("--"):  # a month without its year never settles a dated answer
+        return False
     n = len(expected.split("-"))
     parts = got.split("-")
     return len(parts) >= n and "-".join(parts[:n]) == expected

@@ -127,6 +127,10 @@ def test_date_at_the_stated_precision() -> None:
     assert not ev.score(q("date", "2024-06-21"), ans("when(x)", lit("2024"))).right  # less precise
     assert not ev.score(q("date", "2024-06-21"), ans("when(x)", lit("2024-06-22"))).right
     assert ev.score(q("date", "--03"), ans("when(x)", lit("2025-03-04"))).right
+    # A month without its year (xsd:gMonth "--02") is that month, and never settles a dated answer.
+    assert ev.score(q("date", "--02"), ans("when(x)", lit("--02"))).right
+    assert not ev.score(q("date", "--02"), ans("when(x)", lit("--03"))).right
+    assert not ev.score(q("date", "2025-02"), ans("when(x)", lit("--02"))).right
     assert ev.score(q("date", "2019/2023"), ans("when(x)", lit("2019"), lit("2023"))).right
     assert not ev.score(q("date", "2019/2023"), ans("when(x)", lit("2019"))).right
     # Two different dates do not say which one is meant.
