@@ -14,6 +14,7 @@ VOCAB = read_vocabulary([ROOT / "ontology" / "kg.ttl"])
 DEFINED = (
     set(VOCAB.classes)
     | set(VOCAB.properties)
+    | set(VOCAB.bounds)  # named individuals: kgo:MoreThan, kgo:AtLeast, ...
     | {"askPhrase", "askInverse", "askNoun", "askNounInverse", "askOpposite", "askUnit", "askBound", "verb", "qualifier", "range"}
 )
 PATTERNS = [
