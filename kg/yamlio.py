@@ -138,18 +138,6 @@ _KINDS = {"tag:yaml.org,2002:timestamp": "real date", "tag:yaml.org,2002:int": "
           "tag:yaml.org,2002:float": "number", "tag:yaml.org,2002:binary": "base64 value"}  # fmt: skip
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError, TypeError):  # e.g. 2025-02-30, which YAML reads as a date
-        kind = _KINDS.get(node.tag, "valid value")
-        where = Location(Path(node.start_mark.name), node.start_mark.line + 1)
-        raise InputError(f"{node.value!r} is not a {kind}", where) from None
-    finally:
-        loader.dispose()
-
-
 def load_yaml(path: Path) -> Any:
     """Parse one YAML file; a syntax error becomes an InputError naming file:line."""
     try:
