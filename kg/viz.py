@@ -561,14 +561,15 @@ def render_html(g: KnowledgeGraph, sel: Selection, size_by: str = "degree", colo
 
 # ---------------------------------------------------------------- timeline
 
-_DATED = """SELECT ?st ?s ?p ?o ?dp ?date ?quote ?src ?start ?end WHERE {
+_DATE_TYPES = "xsd:date, xsd:gYearMonth, xsd:gYear, xsd:gMonth"  # the ontology's date ranges (kgo:range)
+_DATED = f"""SELECT ?st ?s ?p ?o ?dp ?date ?quote ?src ?start ?end WHERE {{
   ?st a kgo:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; ?dp ?date .
-  FILTER(isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYearMonth, xsd:gYear, xsd:gMonth))
-  OPTIONAL { ?st kgo:evidence ?quote ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end }
-}"""
-_BARE_DATED = """SELECT ?s ?p ?date WHERE {
-  ?s ?p ?date . FILTER(isIRI(?s) && isLiteral(?date) && DATATYPE(?date) IN (xsd:date, xsd:gYearMonth, xsd:gYear, xsd:gMonth))
-}"""
+  FILTER(isLiteral(?date) && DATATYPE(?date) IN ({_DATE_TYPES}))
+  OPTIONAL {{ ?st kgo:evidence ?quote ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end }}
+}}"""
+_BARE_DATED = f"""SELECT ?s ?p ?date WHERE {{
+  ?s ?p ?date . FILTER(isIRI(?s) && isLiteral(?date) && DATATYPE(?date) IN ({_DATE_TYPES}))
+}}"""
 _DATE = re.compile(r"^(-?\d{4,})(?:-(\d\d))?(?:-(\d\d))?")
 _MONTH = re.compile(r"^--(\d\d)$")
 END_PROPERTIES = {"endDate"}
