@@ -73,6 +73,7 @@ class Context:
         for e in self.entities:
             if e.score < 0.85:
                 continue
+            out += self._events_at(e)
             for c in self.classes:
                 gap = [w for w in words[e.end : c.start] if w.content] if c.start >= e.end else None
                 after = gap is not None and not gap and c.start - e.end <= 3
@@ -98,6 +99,22 @@ class Context:
                         )
                     )
         return out
+
+    def _events_at(self, e: Link) -> list[Link]:
+        """An event named by its venue: 'who hosted the tech leaders at the Great Hall of the People'."""
+        k = e.start - 1
+        while k >= 0 and self.words[k].text in ("the", "a", "an"):
+            k -= 1
+        if k < 0 or self.words[k].text not in ("at", "in", "inside") or "Place" not in self.lex.types(e.target):
+            return []
+        events = [
+            st["s"]
+            for st in self.statements(e.target)
+            if st["o"] == e.target and st["p"] == "venue" and st["s"] in self.lex.entities and self.lex.is_a(st["s"], "Event")
+        ]
+        events = sorted(set(events))
+        score = round(0.8 * e.score / max(1, len(events)) ** 0.5, 3)
+        return [Link("entity", e.start, e.end, x, score, f"the event at {self.g.label(e.target)}") for x in events]
 
     def neighbours(self, x: str) -> set[str]:
         return {st["o"] if st["s"] == x else st["s"] for st in self.statements(x) if st["o_iri"]}
@@ -150,12 +167,17 @@ def _best_entities(links: list[Link], words: list[Word]) -> list[Link]:
     def weight(x: Link) -> float:
         return x.score * max(1, sum(1 for w in words[x.start : x.end] if w.content))
 
-    best: dict[str, Link] = {}
+    best: dict[object, Link] = {}
     for x in links:
-        cur = best.get(x.target)
+        # an exact name keeps its own place: a derived or partial link to the same entity elsewhere in the
+        # question ("a Chinese company" read as BYD) must not displace "BYD" itself
+        key = (x.target, x.start, x.end) if x.score >= 0.95 else x.target
+        cur = best.get(key)
         if cur is None or weight(x) > weight(cur):
-            best[x.target] = x
-    return sorted(best.values(), key=lambda x: (-weight(x), -x.score, x.start))[:24]
+            best[key] = x
+    exact = {(x.target, x.start, x.end) for x in best.values() if x.score >= 0.95}
+    keep = [x for k, x in best.items() if isinstance(k, tuple) or not any(t == k for t, _, _ in exact) or weight(x) > 1.0]
+    return sorted(keep, key=lambda x: (-weight(x), -x.score, x.start))[:24]
 
 
 def overlaps(a: Link, b: Link) -> bool:

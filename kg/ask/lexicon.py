@@ -49,6 +49,34 @@ AGENT_CLASSES = {"Person", "Organization", "Group", "Country", "Intergovernmenta
 PLACE_CLASSES = {"Place"}
 
 
+# Clipped words and common abbreviations of English (not of this graph), with the word forms they stand
+# for; names and phrases then match either ("the tech leaders" -> "leaders in the technology sector").
+CLIPPINGS: dict[str, tuple[str, ...]] = {
+    "tech": ("technology", "technologies", "technological", "technol~"),
+    "semi": ("semiconductor", "semiconductors", "semicon~"),
+    "semis": ("semiconductor", "semiconductors", "semicon~"),
+    "chipmaker": ("semiconductor", "semicon~"),
+    "admin": ("administration", "adminis~"),
+    "gov": ("government", "governm~"),
+    "govt": ("government", "governm~"),
+    "dept": ("department", "departm~"),
+    "intl": ("international", "interna~"),
+    "econ": ("economy", "economic", "economi~"),
+    "biz": ("business", "busines~"),
+    "mfg": ("manufacturing", "manufac~"),
+    "exec": ("executive", "executi~"),
+    "execs": ("executives", "executive", "executi~"),
+    "info": ("information", "informa~"),
+    "infra": ("infrastructure", "infrast~"),
+    "pres": ("president",),
+    "prez": ("president",),
+    "corp": ("corporation", "company", "corpora~"),
+    "univ": ("university", "univers~"),
+    "ev": ("electric", "vehicle"),
+    "evs": ("electric", "vehicles", "vehicle"),
+}
+
+
 class Phrase(NamedTuple):
     prop: str
     kind: str  # verb | noun | noun_inv | value | opposite

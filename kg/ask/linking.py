@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from kg.ask.lexicon import AUX, DISCOURSE, QUESTION_WORDS, AskLexicon, plural_base
+from kg.ask.lexicon import AUX, CLIPPINGS, DISCOURSE, QUESTION_WORDS, AskLexicon, plural_base
 from kg.text import STOPWORDS, tokens
 
 MAX_SPAN = 8
@@ -134,12 +134,13 @@ class Names:
             self._build_initials()
         return self._initials.get(word, set())
 
-    def expansion(self, word: str) -> tuple[str, ...] | None:
-        """The words an abbreviation stands for, when the graph's names agree on one ("vc" -> venture capital)."""
+    def expansions(self, word: str) -> set[tuple[str, ...]]:
+        """The words an abbreviation may stand for in the graph's names ("vc" -> venture capital, voice
+        composition); a few readings at most, the name matching then decides which one the question means."""
         if self._expansions is None:
             self._build_initials()
         found = self._expansions.get(word, set())
-        return next(iter(found)) if len(found) == 1 else None
+        return found if len(found) <= 3 else set()
 
     @property
     def adjectives(self) -> dict[str, str]:
@@ -195,9 +196,14 @@ def read_words(question: str, lex: AskLexicon, names: Names) -> list[Word]:
                 text = fixed
                 forms |= {fixed, plural_base(fixed)}
         if is_content(text) and text.isalpha() and 2 <= len(text) <= 4:
-            exp = names.expansion(text)
-            if exp and text not in names.keys:
-                forms |= set(exp)
+            found = names.expansions(text) if text not in names.keys else set()
+            # several readings only for a word written as an abbreviation ("VC"); "Mo" in "Jack Mo" is a name
+            if len(found) == 1 or (t.raw.isupper() and len(t.raw) >= 2):
+                for exp in found:
+                    forms |= set(exp)
+
+        if text in CLIPPINGS:  # "tech" also reads as technology, "govt" as government
+            forms |= set(CLIPPINGS[text])
         stem = lex.stem(text)
         forms |= {prefix(f) for f in list(forms)}
         out.append(Word(i, text, t.raw, t.start, t.end, stem, frozenset(forms), is_content(text)))
@@ -396,7 +402,7 @@ def _partial(words: list[Word], lex: AskLexicon, names: Names, exact: set[tuple[
                 cover = len([o for o in originals if _keys(o) & forms]) / len(originals)
                 rare = [w for w in run if min((len(index.get(f, ())) for f in w.forms if f in index), default=total) <= max(3, total // 50)]
                 only_lexical = all(w.stem in lex.lexical or plural_base(w.text) in lex.lexical for w in run)
-                if not rare or (only_lexical and cover < 1.0):
+                if not rare or (only_lexical and cover < 1.0 and (len(run) < 2 or cover < 0.6)):
                     continue
                 start, end = run[0].i, run[-1].i + 1
                 if (start, end, iri_) in exact:
