@@ -77,6 +77,7 @@ def ask(g: KnowledgeGraph, question: str) -> Answer:
     links = linking.link(q, words, lex, names)
     qtype = question_type(words)
     ctx = candidates.Context(g, lex, words, links, qtype)
+    ctx.text = q
 
     special = _describe_or_path(g, q, ctx)
     if special is not None:
@@ -85,6 +86,10 @@ def ask(g: KnowledgeGraph, question: str) -> Answer:
     if not ranked or ranked[0].unexplained:
         _abstain(g, q, ctx, ranked)
     best = ranked[0]
+    if not best.reading.answers:  # "nothing in the graph states ..." only when no close reading finds something
+        full = [x for x in ranked[1:] if x.reading.answers and not x.unexplained and x.score >= best.score - 1.0]
+        if full:
+            best = full[0]
     r = best.reading
     answer = Answer(
         q, r.intent, shown(r.sparql, r.bindings) if r.sparql else "(no query: read from the statements above)", r.answers, r.note
@@ -128,7 +133,8 @@ def _describe_or_path(g: KnowledgeGraph, q: str, ctx) -> Answer | None:
         e = max(full, key=lambda x: (x.score, x.end - x.start))
         rest = [w for w in words if not (e.start <= w.i < e.end)]
         lead = 3 if texts[:3] == ["tell", "me", "about"] else 1
-        asks = [x for x in ctx.relations + ctx.values if not (e.start <= x.start and x.end <= e.end) and x.start >= lead]
+        # a phrase overlapping the name is not asked ("what is IN. Capital": "is in" is not "contained in")
+        asks = [x for x in ctx.relations + ctx.values if (x.end <= e.start or x.start >= e.end) and x.start >= lead]
         if not any(w.content and w.text not in _DESCRIBE_VERBS for w in rest) and not asks:
             return _describe(g, q, e.target, ctx)
     if len(ctx.entities) >= 2 and any(w.raw.lower().startswith(_CONNECT) for w in words):

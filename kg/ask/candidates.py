@@ -64,6 +64,7 @@ class Context:
         self.years = [x for x in links if x.kind == "year"]
         self.compares = [x for x in links if x.kind == "compare"]
         self.negated = any(w.text in NEGATIONS for w in words)
+        self.text = ""  # the question as typed (set by kg.ask): punctuation the words drop
 
     def _derived(self) -> list[Link]:
         """Entities named by a class noun and a neighbour: 'Jack Ma's speech', 'the CPPCC opening ceremony',
@@ -294,6 +295,7 @@ def generate(ctx: Context) -> list[Reading]:
     out += neighbour_readings(ctx)
     out += values(ctx)
     out += members(ctx)
+    out += categories(ctx)
     out += comparisons(ctx)
     out += thresholds(ctx)
     out += extremes(ctx)
@@ -470,7 +472,7 @@ def _multi(ctx: Context, readings: list[Reading]) -> list[Reading]:
         if len(anchors) < 2:
             continue
         chosen = [r for r in anchors.values() if all(_free(r.uses[0], o.uses[0]) for o in anchors.values() if o is not r)]
-        if len(chosen) < 2:
+        if len(chosen) < 2 or not _coordinated(ctx, [r.uses[0] for r in chosen]):
             continue
         if both:
             keep = set.intersection(*({i.iri for i in r.answers} for r in chosen))
@@ -486,6 +488,18 @@ def _multi(ctx: Context, readings: list[Reading]) -> list[Reading]:
         out.append(Reading("relation", op.join(r.intent for r in chosen), _dedupe_links(uses), list(items.values()),
                            chosen[0].sparql, chosen[0].bindings, bonus=min(r.bonus for r in chosen)))  # fmt: skip
     return out
+
+
+_COORDINATION = re.compile(r"^[\s,;/&]*(?:(?:and|or|plus|as well as|&)\s+)?(?:(?:the|both|also)\s+)*$", re.I)
+
+
+def _coordinated(ctx: Context, anchors: list[Link]) -> bool:
+    """Several subjects only when the question lists them ('A, B and C'): two names apart are not a list."""
+    text = ctx.text
+    if not text:
+        return True
+    spans = sorted((ctx.words[a.start].start, ctx.words[a.end - 1].end) for a in anchors)
+    return all(_COORDINATION.match(text[spans[k][1] : spans[k + 1][0]]) for k in range(len(spans) - 1))
 
 
 def _dedupe_links(links: list[Link]) -> list[Link]:
@@ -684,6 +698,16 @@ def _observation(ctx: Context, anchor: Link, hits: list[dict], lits: list[dict])
     vls = [v for n, v in enumerate(vls) if all(_free(v, o) for o in vls[:n])]
     r = Reading("value", f"observedValue({ctx.g.label(anchor.target)})", [anchor, *vls], items, _VALUES,
                 {"x": _nn(anchor.target), "d": _nn(ctx.lex.prop_iri("observedValue"))}, figure=True, bonus=0.2)  # fmt: skip
+    # a year in the question picks the observation of that year out of its series ("US VC in China in 2022")
+    dates = [st["o"] for st in lits if st["p"] == "date"] + [d for st in hits for d in st["quals"].get("qualifierDate", [])]
+    years = [y for y in ctx.years if _free(y, anchor)]
+    if dates and years:
+        same = [y for y in years if any(_year(d) == int(y.target) for d in dates)]
+        if same:
+            r.uses.append(same[0])
+            r.bonus += 0.3
+        elif not any(w.text in ("since", "from") for w in ctx.words):
+            r.bonus -= 0.6
     r.texts = anchor_texts(ctx, anchor.target)
     r.neighbours = ctx.neighbours(anchor.target)
     return r
@@ -735,6 +759,40 @@ def members(ctx: Context) -> list[Reading]:
         items = _items(ctx, ctx.select(_MEMBERS, b))
         if items:
             out.append(Reading("members", f"members({cls.target})", [cls], items, _MEMBERS, b, bonus=-0.3))
+    return out
+
+
+def categories(ctx: Context) -> list[Reading]:
+    """'list the traditional industries': the kinds of an entity the graph treats as a category (kgo:kindOf),
+    alone or linked to another entity the question names ('the traditional industries Lu wants upgraded')."""
+    out: list[Reading] = []
+    for cat in ctx.entities:
+        if cat.score < 0.9:
+            continue
+        kinds = [st for st in ctx.statements(cat.target) if st["p"] == "kindOf" and st["o"] == cat.target and st["s"] in ctx.lex.entities]
+        if not kinds:
+            continue
+        items: dict[str, AnswerItem] = {}
+        for st in kinds:
+            it = items.setdefault(st["s"], AnswerItem(st["s"], ctx.g.label(st["s"])))
+            if st["evidence"] not in it.evidence:
+                it.evidence.append(st["evidence"])
+        found = sorted(items.values(), key=lambda i: i.label.lower())
+        if not answer_types_agree(ctx, found):
+            continue
+        b = {"x": _nn(cat.target), "p": _nn(ctx.lex.prop_iri("kindOf"))}
+        r = Reading("members", f"kindOf(?, {ctx.g.label(cat.target)})", [cat], found, _query([_EDGE["in"]]), b, bonus=-0.1)
+        r.texts = [e.quote for i in found for e in i.evidence]
+        r.neighbours = ctx.neighbours(cat.target)
+        out.append(r)
+        for other in ctx.entities:
+            if other.target == cat.target or not _free(other, cat) or other.score < 0.7:
+                continue
+            linked = [i for i in found if other.target in ctx.neighbours(i.iri)]
+            if linked and len(linked) < len(found):
+                _attach(ctx, other.target, linked)
+                out.append(Reading("members", r.intent + f" and ? is linked to {ctx.g.label(other.target)}", [cat, other], linked,
+                                   r.sparql, b, bonus=-0.2, texts=[e.quote for i in linked for e in i.evidence]))  # fmt: skip
     return out
 
 

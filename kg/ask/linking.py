@@ -405,7 +405,7 @@ def _partial(words: list[Word], lex: AskLexicon, names: Names, exact: set[tuple[
                 if not rare or (only_lexical and cover < 1.0 and (len(run) < 2 or cover < 0.6)):
                     continue
                 start, end = run[0].i, run[-1].i + 1
-                if (start, end, iri_) in exact:
-                    continue
+                if any(t == iri_ and start <= a and b <= end for a, b, t in exact):
+                    continue  # the name is written out in full inside the run: that link speaks for itself
                 out.append(Link("entity", start, end, iri_, round(0.45 + 0.45 * cover, 3), "partial name"))
     return out

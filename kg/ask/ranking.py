@@ -51,6 +51,56 @@ def _adjacent(x, used, words) -> bool:
     return False
 
 
+def source_names(g) -> dict[str, set[str]]:
+    """Each source's publisher and title, folded: a question may name the source its answers come from."""
+
+    def make() -> dict[str, set[str]]:
+        rows = g.select(_SOURCES)
+        out: dict[str, set[str]] = {}
+        for row in rows:
+            out.setdefault(row["id"].value, set()).update(row[k].value.lower() for k in ("pub", "title") if k in row)
+        return out
+
+    return g.memo("ask-source-names", make)
+
+
+_SOURCES = """SELECT ?id ?pub ?title WHERE {
+  ?s a kgo:Source ; dct:identifier ?id .
+  OPTIONAL { ?s dct:publisher ?pub } OPTIONAL { ?s dct:title ?title }
+}"""
+
+
+def passage_author(g, source: str, offset: int) -> str | None:
+    """The author of the passage an offset falls in: the last byline (a kgo:author statement) before it."""
+    import bisect
+
+    def make() -> dict[str, list[tuple[int, str]]]:
+        out: dict[str, list[tuple[int, str]]] = {}
+        for row in g.select(_BYLINES):
+            out.setdefault(row["src"].value.rsplit("/", 1)[-1], []).append((int(row["start"].value), row["a"].value))
+        return {k: sorted(v) for k, v in out.items()}
+
+    lines = g.memo("ask-bylines", make).get(source, [])
+    k = bisect.bisect_right(lines, (offset, "\uffff")) - 1
+    return lines[k][1] if k >= 0 else None
+
+
+_BYLINES = """SELECT ?src ?start ?a WHERE {
+  ?st a kgo:Statement ; rdf:predicate kgo:author ; rdf:object ?a ; prov:wasDerivedFrom ?src ; kgo:startOffset ?start .
+}"""
+
+
+def g_is_a(g, iri: str, cls: str) -> bool:
+    from kg.ask import _memo
+
+    return _memo(g)[0].is_a(iri, cls)
+
+
+def _names(g, iri: str) -> set[str]:
+    e = g.entity(iri) if iri else {}
+    return {n.lower() for n in [e.get("label", ""), *e.get("aliases", [])] if n}
+
+
 def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
     explained: dict[int, str] = {}
     score = r.bonus
@@ -68,6 +118,21 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
     modifiers = {
         i: x for x in links if x.kind == "entity" and x.target in r.neighbours and _adjacent(x, used_entities, words) for i in x.span
     }
+    sources = {e.source for i in r.answers for e in i.evidence}
+    if sources:  # "the traditional industries the a/symmetric essay names": the publisher of the answers' evidence
+        published = source_names(g)
+        names = set.union(*(published.get(s, set()) for s in sources))
+        writers = [passage_author(g, e.source, e.start) for i in r.answers for e in i.evidence]
+        for x in links:
+            if x.kind != "entity" or x.score < 0.6:
+                continue
+            # the source by name, or the writer of the passage every answer's evidence comes from ("does Pan compare")
+            if (x.score >= 0.9 and _names(g, x.target) & names) or (writers and all(w == x.target for w in writers)):
+                modifiers.update({i: x for i in x.span if i not in modifiers})
+    for x in links:  # "whose executive order is the Outbound Investment Order": the class word of a name it stands by
+        if x.kind == "class" and x not in r.uses and _adjacent(x, used_entities, words):
+            if any(g_is_a(g, u.target, x.target) for u in used_entities if _adjacent(x, [u], words)):
+                modifiers.update({i: x for i in x.span if i not in modifiers})
     used_props = {x.target.prop for x in r.uses if x.kind == "phrase"}
     # a word that names another relation ("spoke" when the reading is about attending) is never explained by a quote
     other_relation = {
@@ -78,7 +143,8 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
         if not w.content or w.i in explained:
             continue
         if w.i in modifiers:  # a name of something the anchor is linked to: a modifier ("the Paris declaration")
-            explained[w.i] = f"modifier: {g.label(modifiers[w.i].target)}"
+            m = modifiers[w.i]
+            explained[w.i] = f"modifier: {g.label(m.target) if m.kind == 'entity' else 'class ' + m.target}"
             score += BY_EVIDENCE
             continue
         if labels and all({w.text, plural_base(w.text)} & lw for lw in labels):  # "what kind of LLMs" -> "smaller LLMs"
