@@ -9,7 +9,7 @@ Tune and held-out articles are reported apart; the targets are judged on held-ou
 `--curated`: the older check, each first source's curated mentions and facts set aside and
 compared with the proposals (with --held-out, only names the other sources mention are known).
 
-    python benchmarks/extract_eval.py [--engine rules|nlp|auto] [--curated [--held-out]] [--verbose]
+    python benchmarks/extract_eval.py [--engine rules|nlp|auto] [--split tune|held-out] [--curated [--held-out]] [--verbose]
 """
 
 from __future__ import annotations
@@ -96,13 +96,15 @@ def _pct(a: int, b: int) -> str:
     return f"{a / b:.0%} ({a}/{b})" if b else "–"
 
 
-def articles(lexicon: dict, engine: str, verbose: bool) -> None:
+def articles(lexicon: dict, engine: str, verbose: bool, split: str | None = None) -> None:
     spec = yaml.safe_load((ARTICLES / "annotations.yaml").read_text(encoding="utf-8"))
     print("| article | split | known linked | new found | proposals real | class right | key relations | figures, dates |")
     print("|---|---|---|---|---|---|---|---|")
     totals: dict[str, dict[str, int]] = {}
     used = None
     for art in spec["articles"]:
+        if split and art["split"] != split:
+            continue
         text = (ARTICLES / art["file"]).read_text(encoding="utf-8")
         draft = extract(text, art["file"], lexicon, engine=engine)
         used = draft.get("engine", "rules")
@@ -197,6 +199,7 @@ def main() -> None:
     ap.add_argument("--sources", type=Path, default=ROOT.parent / "shared" / "sources")
     ap.add_argument("--held-out", action="store_true", help="(--curated) the extractor knows only entities the other sources mention")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--split", choices=["tune", "held-out"], help="score only these articles (tune with -v while tuning)")
     args = ap.parse_args()
     from kg.build import ensure_built
     from kg.paths import Paths
@@ -205,7 +208,7 @@ def main() -> None:
     if args.curated:
         curated_sources(lexicon, args.sources, args.held_out, args.engine)
     else:
-        articles(lexicon, args.engine, args.verbose)
+        articles(lexicon, args.engine, args.verbose, args.split)
 
 
 if __name__ == "__main__":
