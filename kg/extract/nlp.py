@@ -467,6 +467,26 @@ class _Facts:
         self.items.append({"kind": "fact", "subject": key[0], "predicate": prop, "object": key[2], "why": why,
                            "quote": self.text[qs:qe], "start": qs, "end": qe})  # fmt: skip
 
+    def add_event(self, eid: str, kind: str, prop: str, other, why: str, span: tuple[int, int], refers: dict) -> None:
+        """A fact about an event (a new one, `eid`, or one the article names): `other` is a mention
+        (attendee, host, party, venue; its kind checked against the range) or a value (date)."""
+        p = self.props[prop]
+        if p["domain"] and p["domain"] not in self.rel.kinds([kind]):
+            return
+        is_mention = isinstance(other, Mention)
+        if is_mention and p["ranges"] and not set(p["ranges"]) & self.rel.kinds(other.types):
+            return
+        key = (eid, prop, self.graph.ids[other.start] if is_mention else str(other))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        qs, qe = span
+        item = {"kind": "fact", "subject": eid, "predicate": prop, **({"object": key[2]} if is_mention else {"value": other}),
+                "why": why, "quote": self.text[qs:qe], "start": qs, "end": qe}  # fmt: skip
+        if refers and all(w in item["quote"] for w in refers.values()):
+            item["refers"] = dict(refers)  # the quote's words for the event (the quote-ends rule)
+        self.items.append(item)
+
     def value(self, subj: Mention, prop: str, value, why: str, span: tuple[int, int], bound: str | None = None) -> None:
         if not self.fits(prop, subj, None):
             return
@@ -571,6 +591,8 @@ def _objects(tok, graph: _Graph, bi: int, depth: int = 0) -> list[Mention]:
             m = next((graph.of(bi, c) for c in t.children if c.dep_ == "poss" and graph.of(bi, c)), None)
         if m is None and t.pos_ == "NOUN":
             m = next((graph.of(bi, c) for c in t.children if c.dep_ == "appos" and graph.of(bi, c)), None)
+        if m is None and t.lower_ in _APPOS_CLASS:  # "the Nova-7 model", "VC firm IN. Capital"
+            m = next((graph.of(bi, c) for c in t.children if c.dep_ == "compound" and graph.of(bi, c)), None)
         if m is not None:
             out.append(m)
             continue
@@ -1007,6 +1029,12 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
         by_id.setdefault(ids[m.start], m)
     _titles(text, blocks, graph, rel, facts, short | {k: {id_of_key.get(i, i) for i in v} for k, v in short.items()}, by_id)
     values(text, blocks, graph, rel, facts)
+    from kg.extract.events import events
+
+    event_items = events(text, blocks, graph, rel, facts, _clause, _objects, _date, taken_ids)
+    for ev in event_items:
+        ev["sentence"] = ctx(ev["start"])
+    items += event_items
     starts = [m.start for m in every]
     body_spans = [(b.start + x.start_char, b.start + x.end_char) for b in blocks if not b.heading for x in b.doc.sents]
     for s, e in body_spans:  # the rules' adjacent-pair readings, with the domain and range checked
