@@ -447,6 +447,8 @@ The Commerce Department issued the Widget Rule to implement the Export Control R
 The Widget Rule prohibits investments to develop supercomputers.
 Alibaba launched its own model, Tongyi-9, in May.
 The Bureau of Industry and Security updated its Entity List.
+The boss of Nvidia, Jensen Huang, spoke.
+Huawei's revenue rose 22% to $99 billion in 2023.
 """
 
 
@@ -465,6 +467,9 @@ def test_nlp_relations_through_jobs_purposes_activities_and_pronouns(lexicon):
     assert (ids["Widget Rule"], "prohibits", "supercomputers") in facts, "through the activity noun 'investments to develop'"
     assert (ids["Tongyi-9"], "developer", "alibaba") in facts, "'launched its own model, Y': Y in apposition"
     assert (ids["Entity List"], "issuedBy", ids["Bureau of Industry and Security"]) in facts, "'its' is the clause's subject"
+    assert (ids["Jensen Huang"], "leads", "nvidia") in facts, "'the boss of Y, X'"
+    money = next(f for f in _items(draft, "fact") if f["predicate"] == "amountUSD" and f["subject"] == "huawei")
+    assert money["value"] == 99_000_000_000 and money["qualifiers"] == {"qualifierDate": "2023"}, "whose figure, and as of when"
     for f in _items(draft, "fact"):
         assert RELATIONS_TEXT[f["start"] : f["end"]] == f["quote"]
 

@@ -158,8 +158,8 @@ def _propose(text, b, sent, t, kind, named, parts, hosts, venues, date, graph, r
         eid, label = ids[named.start], named.text
     else:
         names = " – ".join(m.text for m in (list(made) or hosts + parts)[:3])
-        noun = {"Meeting": "meeting", "Summit": "summit", "Launch": "launch", "Ceremony": "ceremony", "Speech": "speech",
-                "Deal": "deal"}.get(kind, "event")  # fmt: skip
+        nouns = {"Meeting": "meeting", "Summit": "summit", "Launch": "launch", "Ceremony": "ceremony", "Speech": "speech", "Deal": "deal"}
+        noun = "visit" if t.lower_.startswith("visit") else nouns.get(kind, "event")
         label = f"{names} {noun}" + (f", {date[0]}" if date else "") + (f", {venues[0].text}" if venues else "")
         eid = slugify(label) or "event"
         while eid in taken:

@@ -487,7 +487,8 @@ class _Facts:
             item["refers"] = dict(refers)  # the quote's words for the event (the quote-ends rule)
         self.items.append(item)
 
-    def value(self, subj: Mention, prop: str, value, why: str, span: tuple[int, int], bound: str | None = None) -> None:
+    def value(self, subj: Mention, prop: str, value, why: str, span: tuple[int, int], bound: str | None = None,
+              as_of: str | None = None) -> None:  # fmt: skip
         if not self.fits(prop, subj, None):
             return
         key = (self.graph.ids[subj.start], prop, str(value))
@@ -499,6 +500,8 @@ class _Facts:
                 "quote": self.text[qs:qe], "start": qs, "end": qe}  # fmt: skip
         if bound:
             item["qualifiers"] = {"condition": bound}
+        if as_of:
+            item.setdefault("qualifiers", {})["qualifierDate"] = as_of
         self.items.append(item)
 
 
@@ -537,6 +540,8 @@ def _holder_and_org(t, graph: _Graph, bi: int) -> tuple[list[Mention], list[Ment
         if c.dep_ == "prep" and c.lower_ in ("of", "at", "for"):
             ys += [graph.of(bi, p) for p in c.children if p.dep_ == "pobj" and graph.of(bi, p)]
             ys += [graph.of(bi, q) for p in c.children if p.dep_ == "pobj" for q in p.conjuncts if graph.of(bi, q)]
+            # "the boss of Nvidia, Jensen Huang": the parse hangs the holder on the organisation
+            xs += [graph.of(bi, a) for p in c.children if p.dep_ == "pobj" for a in p.children if a.dep_ == "appos" and graph.of(bi, a)]
     if t.dep_ == "attr":
         xs += [graph.of(bi, c) for c in t.head.children if c.dep_ == "nsubj" and graph.of(bi, c)]
     if t.dep_ == "compound" and graph.of(bi, t.head):
@@ -799,6 +804,8 @@ def _anchor(tok, graph: _Graph, bi: int) -> Mention | None:
                 if c.dep_ in ("dobj", "nsubjpass", "nsubj"):
                     head = node.head if c.lower_ in ("which", "who", "that") and node.dep_ == "relcl" else c
                     m = graph.of(bi, head)
+                    if m is None:  # "Huawei's revenue rose 22%": whose measure it is
+                        m = next((graph.of(bi, p) for p in head.children if p.dep_ == "poss" and graph.of(bi, p)), None)
                     if m is not None:
                         return m
             if node.dep_ in ("relcl", "acl") and graph.of(bi, node.head):
@@ -836,16 +843,17 @@ def values(text: str, blocks: list[Block], graph: _Graph, rel: Relations, facts:
             if subj is None:
                 continue
             span = _clause(text, b, sent, list(ent))
+            as_of = _as_of(ent, doc) if ent.label_ in ("MONEY", "PERCENT") else None
             if ent.label_ == "MONEY":
                 if "$" not in words and "dollar" not in words.lower() and "usd" not in words.lower():
                     continue
                 n = _number(re.sub(r"(?i)\s*(us\s*dollars?|dollars?|usd)\b", "", words))
                 if n is not None:
-                    facts.value(subj, "amountUSD", _plain(n), "money in USD", span, bound)
+                    facts.value(subj, "amountUSD", _plain(n), "money in USD", span, bound, as_of)
             elif ent.label_ == "PERCENT":
                 n = _number(words.replace("%", "").replace("percent", "").replace("per cent", ""))
                 if n is not None:
-                    facts.value(subj, "observedValue", _plain(n), "a percentage (unit: percent)", span, bound)
+                    facts.value(subj, "observedValue", _plain(n), "a percentage (unit: percent)", span, bound, as_of)
             elif ent.label_ == "CARDINAL":
                 head = ent.root.head
                 counted = rel.kinds(subj.types) & {"Organization", "Policy", "Event", "CreativeWork", "Observation"}
@@ -857,6 +865,26 @@ def values(text: str, blocks: list[Block], graph: _Graph, rel: Relations, facts:
                 d = _date(words)
                 if d is not None and rel.kinds(subj.types) & {"Event", "Policy", "CreativeWork"}:
                     facts.value(subj, "date", d, "a date", span, None)
+
+
+def _as_of(ent, doc) -> str | None:
+    """The date a figure holds for, when its verb or noun states one ("rose 22% ... in 2023")."""
+    node = ent.root
+    for _ in range(3):
+        if node.pos_ in ("VERB", "AUX", "NOUN") and node.i != ent.root.i:
+            for c in node.children:
+                if c.dep_ == "prep" and c.lower_ in ("in", "on", "as", "by"):
+                    for p in c.children:
+                        if p.dep_ == "pobj" and p.ent_type_ == "DATE":
+                            d = next((_date(e.text) for e in doc.ents if e.label_ == "DATE" and e.start <= p.i < e.end), None)
+                            if d is not None:
+                                return d
+            if node.pos_ in ("VERB", "AUX"):
+                return None
+        if node.head.i == node.i:
+            return None
+        node = node.head
+    return None
 
 
 def _plain(n: float):
