@@ -9,7 +9,7 @@ Tune and held-out articles are reported apart; the targets are judged on held-ou
 `--curated`: the older check, each first source's curated mentions and facts set aside and
 compared with the proposals (with --held-out, only names the other sources mention are known).
 
-    python benchmarks/extract_eval.py [--engine rules|nlp|auto] [--curated [--held-out]] [--verbose]
+    python benchmarks/extract_eval.py [--engine rules|nlp|auto] [--split tune|held-out] [--curated [--held-out]] [--verbose]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def score_article(draft: dict, gold: dict) -> dict:
         for n in [e["label"], *(e.get("aliases") or [])]:
             names.setdefault(compact(n), e["label"])
     linked = {i["entity"] for i in items if i["kind"] == "mention"} | {i["into"] for i in items if i["kind"] == "merge"}
-    proposals = [i for i in items if i["kind"] == "entity"]
+    proposals = [i for i in items if i["kind"] == "entity" and not i.get("event")]  # events: not annotated, counted apart
     to_label: dict[str, str] = {}
     class_of = {e["label"]: _as_list(e["class"]) for e in new}
     found, class_right, wrong = {}, 0, []
@@ -89,6 +89,7 @@ def score_article(draft: dict, gold: dict) -> dict:
         "proposed": len(proposals), "real": len(proposals) - len(wrong), "wrong": wrong, "class_right": class_right,
         "relations": len(gold.get("relations") or []), "relations_right": rel_hits, "relations_missed": rel_missed,
         "facts_proposed": len(facts), "values": len(gold.get("values") or []), "values_right": val_hits,
+        "events": sum(1 for i in items if i.get("event")),
     }  # fmt: skip
 
 
@@ -96,13 +97,15 @@ def _pct(a: int, b: int) -> str:
     return f"{a / b:.0%} ({a}/{b})" if b else "–"
 
 
-def articles(lexicon: dict, engine: str, verbose: bool) -> None:
+def articles(lexicon: dict, engine: str, verbose: bool, split: str | None = None) -> None:
     spec = yaml.safe_load((ARTICLES / "annotations.yaml").read_text(encoding="utf-8"))
-    print("| article | split | known linked | new found | proposals real | class right | key relations | figures, dates |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| article | split | known linked | new found | proposals real | class right | key relations | figures, dates | events |")
+    print("|---|---|---|---|---|---|---|---|---|")
     totals: dict[str, dict[str, int]] = {}
     used = None
     for art in spec["articles"]:
+        if split and art["split"] != split:
+            continue
         text = (ARTICLES / art["file"]).read_text(encoding="utf-8")
         draft = extract(text, art["file"], lexicon, engine=engine)
         used = draft.get("engine", "rules")
@@ -113,7 +116,7 @@ def articles(lexicon: dict, engine: str, verbose: bool) -> None:
                 t[k] = t.get(k, 0) + v
         print(f"| {art['file']} | {art['split']} | {_pct(r['linked'], r['known'])} | {_pct(r['found'], r['new'])} | "
               f"{_pct(r['real'], r['proposed'])} | {_pct(r['class_right'], r['found'])} | "
-              f"{_pct(r['relations_right'], r['relations'])} | {_pct(r['values_right'], r['values'])} |")  # fmt: skip
+              f"{_pct(r['relations_right'], r['relations'])} | {_pct(r['values_right'], r['values'])} | {r['events']} |")  # fmt: skip
         if verbose:
             print(
                 f"    unlinked {r['unlinked']}\n    missed {r['missed']}\n    wrong {r['wrong']}\n    relations missed {r['relations_missed']}"
@@ -121,7 +124,7 @@ def articles(lexicon: dict, engine: str, verbose: bool) -> None:
     for split, r in totals.items():
         print(f"| **all {split}** | | {_pct(r['linked'], r['known'])} | {_pct(r['found'], r['new'])} | "
               f"{_pct(r['real'], r['proposed'])} | {_pct(r['class_right'], r['found'])} | "
-              f"{_pct(r['relations_right'], r['relations'])} | {_pct(r['values_right'], r['values'])} |")  # fmt: skip
+              f"{_pct(r['relations_right'], r['relations'])} | {_pct(r['values_right'], r['values'])} | {r['events']} |")  # fmt: skip
     print(f"\nengine: {used}")
 
 
@@ -197,6 +200,7 @@ def main() -> None:
     ap.add_argument("--sources", type=Path, default=ROOT.parent / "shared" / "sources")
     ap.add_argument("--held-out", action="store_true", help="(--curated) the extractor knows only entities the other sources mention")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--split", choices=["tune", "held-out"], help="score only these articles (tune with -v while tuning)")
     args = ap.parse_args()
     from kg.build import ensure_built
     from kg.paths import Paths
@@ -205,7 +209,7 @@ def main() -> None:
     if args.curated:
         curated_sources(lexicon, args.sources, args.held_out, args.engine)
     else:
-        articles(lexicon, args.engine, args.verbose)
+        articles(lexicon, args.engine, args.verbose, args.split)
 
 
 if __name__ == "__main__":

@@ -226,6 +226,8 @@ def _rename(draft: dict, old: str, new: str, only_from: dict | None = None) -> N
             for f in ("subject", "object"):
                 if i.get(f) == old:
                     i[f] = new
+            if old in (i.get("refers") or {}):  # the quote's words for an event follow its id
+                i["refers"][new] = i["refers"].pop(old)
 
 
 # --- batch review: the whole draft as one editable file -------------------------------------
@@ -406,7 +408,7 @@ def apply(paths, sid: str, reviewer: str | None = None) -> dict:
         for i in items:
             if i["kind"] == "fact":
                 if i["subject"] in known and i.get("object", i["subject"]) in known:
-                    keys = ("subject", "predicate", "object", "value", "qualifiers", "quote", "start", "end")
+                    keys = ("subject", "predicate", "object", "value", "qualifiers", "quote", "start", "end", "refers")
                     facts.append({k: i[k] for k in keys if k in i} | _note(i))
                 else:
                     dropped.append(f"item {number[id(i)]}: {describe(i)}")

@@ -438,3 +438,96 @@ def test_batch_file_errors_name_the_line_and_apply_errors_name_the_item(env, tmp
     proc = kg(env, "review", sid, "--import", str(batch), "--apply")
     _refused(proc, f"draft item {item} (", "unknown predicate 'inventedd'")
     assert tree_hash(tmp_path / "data") == before
+
+
+RELATIONS_TEXT = """Notes on a rule
+
+Ada Quill, a professor of physics at Peking University, spoke on Monday.
+The Commerce Department issued the Widget Rule to implement the Export Control Reform Act.
+The Widget Rule prohibits investments to develop supercomputers.
+Alibaba launched its own model, Tongyi-9, in May.
+The Bureau of Industry and Security updated its Entity List.
+The boss of Nvidia, Jensen Huang, spoke.
+Huawei's revenue rose 22% to $99 billion in 2023.
+"""
+
+
+def test_nlp_relations_through_jobs_purposes_activities_and_pronouns(lexicon):
+    _nlp_or_skip()
+    from kg.extract import extract
+
+    draft = extract(RELATIONS_TEXT, "t", lexicon, engine="nlp")
+    ids = {i["label"]: i["id"] for i in _items(draft, "entity")}
+    for i in _items(draft, "merge"):
+        ids[i["name"]] = i["into"]
+    facts = {(f["subject"], f["predicate"], f.get("object")) for f in _items(draft, "fact")}
+    assert (ids["Ada Quill"], "worksFor", "peking-university") in facts, "a job noun 'at' an organisation"
+    assert (ids["Widget Rule"], "implements", ids["Export Control Reform Act"]) in facts, "a purpose clause: the rule implements"
+    assert ("us-department-of-commerce", "implements", ids["Export Control Reform Act"]) not in facts, "the domain decides"
+    assert (ids["Widget Rule"], "prohibits", "supercomputers") in facts, "through the activity noun 'investments to develop'"
+    assert (ids["Tongyi-9"], "developer", "alibaba") in facts, "'launched its own model, Y': Y in apposition"
+    assert (ids["Entity List"], "issuedBy", ids["Bureau of Industry and Security"]) in facts, "'its' is the clause's subject"
+    assert (ids["Jensen Huang"], "leads", "nvidia") in facts, "'the boss of Y, X'"
+    money = next(f for f in _items(draft, "fact") if f["predicate"] == "amountUSD" and f["subject"] == "huawei")
+    assert money["value"] == 99_000_000_000 and money["qualifiers"] == {"qualifierDate": "2023"}, "whose figure, and as of when"
+    for f in _items(draft, "fact"):
+        assert RELATIONS_TEXT[f["start"] : f["end"]] == f["quote"]
+
+
+EVENT_TEXT = """Chip talks
+
+Jack Ma met Pony Ma in Beijing on 3 May 2024 to discuss chips.
+Huawei hosted a conference in Shenzhen in March 2025.
+Jack Ma held a meeting.
+"""
+
+
+def test_nlp_events_with_date_venue_and_participants(lexicon):
+    _nlp_or_skip()
+    from kg.extract import extract
+
+    draft = extract(EVENT_TEXT, "t", lexicon, engine="nlp")
+    events = [i for i in _items(draft, "entity") if i.get("event")]
+    assert sorted(e["type"] for e in events) == ["Meeting", "Summit"], "a meeting with no date or venue is not proposed"
+    meeting = next(e for e in events if e["type"] == "Meeting")
+    about = {(f["predicate"], f.get("object", f.get("value"))) for f in _items(draft, "fact") if f["subject"] == meeting["id"]}
+    assert about == {("attendee", "jack-ma"), ("attendee", "pony-ma"), ("venue", "beijing"), ("date", "2024-05-03")}
+    conf = next(e for e in events if e["type"] == "Summit")
+    about = {(f["predicate"], f.get("object", f.get("value"))) for f in _items(draft, "fact") if f["subject"] == conf["id"]}
+    assert ("host", "huawei") in about and ("date", "2025-03") in about
+    for f in _items(draft, "fact"):
+        if f["subject"] in (meeting["id"], conf["id"]):
+            assert EVENT_TEXT[f["start"] : f["end"]] == f["quote"] and f["refers"][f["subject"]] in f["quote"]
+
+
+def test_event_proposals_apply_through_review_and_keep_the_quote_ends_rule(env, tmp_path):
+    _nlp_or_skip()
+    page = tmp_path / "events.txt"
+    page.write_text(EVENT_TEXT)
+    proc = kg(env, "source", "add", str(page), "--title", "Events", "--date", "2025-03")
+    assert proc.returncode == 0, proc.stderr
+    sid = proc.stdout.split()[2]
+    assert kg(env, "extract", sid, "--engine", "nlp").returncode == 0
+    draft_file = tmp_path / "corpus" / f"{sid}.draft.yaml"
+    draft = yaml.safe_load(draft_file.read_text())
+    event_ids = {i["id"] for i in draft["items"] if i.get("event")}
+    assert event_ids
+    for i in draft["items"]:  # accept the events and their facts, and the mentions they need
+        keep = i.get("event") or i["kind"] == "mention" or i["kind"] == "fact" and i["subject"] in event_ids
+        i["status"] = "accepted" if keep else "rejected"
+    broken = next(i for i in draft["items"] if i["kind"] == "fact" and i.get("refers"))
+    broken_refers = broken.pop("refers")  # without the words for the event, its quote does not name it
+    draft_file.write_text(yaml.safe_dump(draft, sort_keys=False, allow_unicode=True))
+    proc = kg(env, "review", sid, "--apply")
+    assert proc.returncode == 1 and "name both ends" in proc.stdout + proc.stderr
+    draft = yaml.safe_load(draft_file.read_text())
+    for i in draft["items"]:
+        if i["kind"] == "fact" and i["status"] == "flagged":
+            i["status"], i["refers"] = "accepted", broken_refers
+    draft_file.write_text(yaml.safe_dump(draft, sort_keys=False, allow_unicode=True))
+    proc = kg(env, "review", sid, "--apply")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    facts = yaml.safe_load((tmp_path / "data" / "facts" / f"{sid}.yaml").read_text())["facts"]
+    assert {f["subject"] for f in facts} == event_ids and all(f.get("refers") or "value" in f for f in facts)
+    v = kg(env, "validate", "--sources", str(tmp_path / "corpus"))
+    assert v.returncode == 0, v.stdout + v.stderr

@@ -333,7 +333,7 @@ def _propn_runs(doc) -> list[tuple[int, int]]:
         if ok:
             run.append(t)
             continue
-        if t is not None and run and t.lower_ in _KIND_HEADS and run[-1].head is t:
+        if t is not None and run and t.lower_ in _KIND_HEADS and run[-1].head.i == t.i:
             run.append(t)  # "High Altitude Balloon program"
         if len(run) >= 2:
             out.append((run[0].idx, run[-1].idx + len(run[-1].text)))
@@ -467,7 +467,28 @@ class _Facts:
         self.items.append({"kind": "fact", "subject": key[0], "predicate": prop, "object": key[2], "why": why,
                            "quote": self.text[qs:qe], "start": qs, "end": qe})  # fmt: skip
 
-    def value(self, subj: Mention, prop: str, value, why: str, span: tuple[int, int], bound: str | None = None) -> None:
+    def add_event(self, eid: str, kind: str, prop: str, other, why: str, span: tuple[int, int], refers: dict) -> None:
+        """A fact about an event (a new one, `eid`, or one the article names): `other` is a mention
+        (attendee, host, party, venue; its kind checked against the range) or a value (date)."""
+        p = self.props[prop]
+        if p["domain"] and p["domain"] not in self.rel.kinds([kind]):
+            return
+        is_mention = isinstance(other, Mention)
+        if is_mention and p["ranges"] and not set(p["ranges"]) & self.rel.kinds(other.types):
+            return
+        key = (eid, prop, self.graph.ids[other.start] if is_mention else str(other))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        qs, qe = span
+        item = {"kind": "fact", "subject": eid, "predicate": prop, **({"object": key[2]} if is_mention else {"value": other}),
+                "why": why, "quote": self.text[qs:qe], "start": qs, "end": qe}  # fmt: skip
+        if refers and all(w in item["quote"] for w in refers.values()):
+            item["refers"] = dict(refers)  # the quote's words for the event (the quote-ends rule)
+        self.items.append(item)
+
+    def value(self, subj: Mention, prop: str, value, why: str, span: tuple[int, int], bound: str | None = None,
+              as_of: str | None = None) -> None:  # fmt: skip
         if not self.fits(prop, subj, None):
             return
         key = (self.graph.ids[subj.start], prop, str(value))
@@ -479,6 +500,8 @@ class _Facts:
                 "quote": self.text[qs:qe], "start": qs, "end": qe}  # fmt: skip
         if bound:
             item["qualifiers"] = {"condition": bound}
+        if as_of:
+            item.setdefault("qualifiers", {})["qualifierDate"] = as_of
         self.items.append(item)
 
 
@@ -494,8 +517,17 @@ def _clause(text: str, b: Block, sent, toks) -> tuple[int, int]:
 
 
 def _holder_and_org(t, graph: _Graph, bi: int) -> tuple[list[Mention], list[Mention]]:
-    """For a role noun t: who holds the role (X) and of what (Y)."""
+    """For a role noun t: who holds the role (X) and of what (Y). A role in a list ("a designer,
+    manufacturing specialist, and founder of Glass Factory") has the holder of the list's first item."""
     xs, ys = [], []
+    first = t
+    while first.dep_ == "conj" and first.head.i != first.i:
+        first = first.head
+    if first is not t:
+        if first.dep_ == "appos" and graph.of(bi, first.head):
+            xs.append(graph.of(bi, first.head))
+        if first.dep_ == "attr":
+            xs += [graph.of(bi, c) for c in first.head.children if c.dep_ == "nsubj" and graph.of(bi, c)]
     if t.dep_ == "appos" and graph.of(bi, t.head):
         xs.append(graph.of(bi, t.head))
     for c in t.children:
@@ -508,6 +540,8 @@ def _holder_and_org(t, graph: _Graph, bi: int) -> tuple[list[Mention], list[Ment
         if c.dep_ == "prep" and c.lower_ in ("of", "at", "for"):
             ys += [graph.of(bi, p) for p in c.children if p.dep_ == "pobj" and graph.of(bi, p)]
             ys += [graph.of(bi, q) for p in c.children if p.dep_ == "pobj" for q in p.conjuncts if graph.of(bi, q)]
+            # "the boss of Nvidia, Jensen Huang": the parse hangs the holder on the organisation
+            xs += [graph.of(bi, a) for p in c.children if p.dep_ == "pobj" for a in p.children if a.dep_ == "appos" and graph.of(bi, a)]
     if t.dep_ == "attr":
         xs += [graph.of(bi, c) for c in t.head.children if c.dep_ == "nsubj" and graph.of(bi, c)]
     if t.dep_ == "compound" and graph.of(bi, t.head):
@@ -534,18 +568,54 @@ def _subjects(v, graph: _Graph, bi: int) -> tuple[list[Mention], bool]:
     if not subs and v.dep_ in ("acl",) and graph.of(bi, v.head):  # "the rule issued by BIS"
         subs.append(graph.of(bi, v.head))
         passive = v.tag_ == "VBN"
+    if not subs and v.dep_ in ("advcl", "xcomp") and any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
+        # "Treasury issued an NPRM to implement the Order": the purpose is the main verb's subject's
+        # or its object's; the property's domain decides which (implements: a policy)
+        for c in v.head.children:
+            if c.dep_ in ("nsubj", "dobj"):
+                subs += _objects(c, graph, bi)
     return subs, passive
 
 
-def _objects(tok, graph: _Graph, bi: int) -> list[Mention]:
+# Nouns that stand for an activity on, or a part of, what follows them: "prohibits investments to
+# develop X", "requires notifications for the design of X", "the development of X", "a series of X".
+_CONTAINER = {"development", "design", "designs", "fabrication", "production", "manufacture", "manufacturing", "packaging",
+              "export", "exports", "sale", "sales", "investment", "investments", "transfer", "transfers", "use", "supply",
+              "purchase", "purchases", "shipment", "shipments", "acquisition", "acquisitions", "series", "set", "range",
+              "notification", "notifications", "transactions", "deployment", "training", "research", "advancement"}  # fmt: skip
+
+
+def _objects(tok, graph: _Graph, bi: int, depth: int = 0) -> list[Mention]:
+    """The mentions a noun phrase stands for: the noun's own mention (and its conjuncts'), else
+    the name in apposition to it ("its own model, QWQ-Max"; "VC firm IN. Capital"), else, for an
+    activity noun, what the activity is on ("investments to develop X", "the design of X")."""
     out = []
     for t in [tok, *tok.conjuncts]:
         m = graph.of(bi, t)
         if m is None and t.lower_ in _ABILITY:  # "restrict the PRC's ability to ..." restricts the PRC
             m = next((graph.of(bi, c) for c in t.children if c.dep_ == "poss" and graph.of(bi, c)), None)
+        if m is None and t.pos_ == "NOUN":
+            m = next((graph.of(bi, c) for c in t.children if c.dep_ == "appos" and graph.of(bi, c)), None)
+        if m is None and t.lower_ in _APPOS_CLASS:  # "the Nova-7 model", "VC firm IN. Capital"
+            m = next((graph.of(bi, c) for c in t.children if c.dep_ == "compound" and graph.of(bi, c)), None)
         if m is not None:
             out.append(m)
-    return out
+            continue
+        if depth < 2 and t.lower_ in _CONTAINER | _ABILITY:
+            for c in t.children:
+                if c.dep_ == "prep" and c.lower_ in ("of", "in", "into", "for", "to", "on"):
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            out += _objects(p, graph, bi, depth + 1)
+                elif c.dep_ in ("acl", "relcl") and c.pos_ == "VERB":  # "investments to develop X"
+                    for d in c.children:
+                        if d.dep_ == "dobj":
+                            out += _objects(d, graph, bi, depth + 1)
+    seen: list[Mention] = []
+    for m in out:
+        if all(m is not x for x in seen):
+            seen.append(m)
+    return seen
 
 
 def relations(text: str, blocks: list[Block], graph: _Graph, lexicon: dict, rel: Relations, facts: _Facts) -> None:
@@ -573,6 +643,11 @@ def relations(text: str, blocks: list[Block], graph: _Graph, lexicon: dict, rel:
                             s, o = (y, x) if kind == "noun" else (x, y)
                             facts.add(s, prop, o, f"role noun {low!r} ({t.dep_})", _clause(text, b, sent, [t]))
                 m = graph.of(bi, t)
+                said = [t, t.head]
+                if m is None and t.dep_ == "poss" and t.lower_ in ("its", "their"):
+                    ante = _antecedent(t, sent, graph, bi, rel)  # "BIS is implementing updates to its export controls"
+                    if ante is not None:
+                        m, said = graph.of(bi, ante), [ante, t, t.head]
                 if m is not None and t.dep_ == "poss" and (t.i + 1 >= len(doc) or graph.of(bi, t.head) is not m):
                     owned = graph.of(bi, t.head)
                     if owned is not None and owned is not m:
@@ -582,15 +657,66 @@ def relations(text: str, blocks: list[Block], graph: _Graph, lexicon: dict, rel:
                                 "developer" if ko & {"AIModel", "Product"} and "Organization" in ks else
                                 "affiliation" if "Person" in ko and "Organization" in ks else None)  # fmt: skip
                         if prop:
-                            facts.add(owned, prop, m, "possessive ('Y's X')", _clause(text, b, sent, [t, t.head]))
+                            why = "possessive ('Y's X')" if graph.of(bi, t) else f"possessive {t.text!r} (its antecedent: {m.text!r})"
+                            facts.add(owned, prop, m, why, _clause(text, b, sent, said))
                 if m is not None and "Person" in rel.kinds(m.types) and t is _root(doc, m, b):
                     for c in t.children:
                         if c.dep_ == "prep" and c.lower_ in ("of", "at", "from"):
                             for p in c.children:
                                 for y in _objects(p, graph, bi) if p.dep_ == "pobj" else []:
                                     facts.add(m, "affiliation", y, f"'X {c.lower_} Y' for a person", _clause(text, b, sent, [t, p]))
+                if t.pos_ == "NOUN" and not role:
+                    _job(text, b, bi, sent, t, graph, rel, facts)
                 if t.pos_ in ("VERB", "AUX") and t.dep_ != "aux":
                     _svo(text, b, bi, sent, t, graph, stems, verb_phrases, rel, facts)
+
+
+def _antecedent(t, sent, graph: _Graph, bi: int, rel: Relations):
+    """What "its" / "their" stands for: the subject of the clause it is in (or of a clause it
+    depends on), when that subject is an organisation, a group or a country."""
+    node = t
+    for _ in range(8):
+        if node.head.i == node.i:
+            break
+        node = node.head
+        for c in node.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.i < t.i:
+                for x in [c, *(a for a in c.children if a.dep_ == "appos")]:  # "Washington, D.C.—The ... Bureau"
+                    m = graph.of(bi, x)
+                    if m is not None and rel.kinds(m.types) & {"Organization", "Group", "Country"}:
+                        return x
+                return None
+    return None
+
+
+# "a professor of economics at Peking University", "is a senior fellow in the Project on Trade and
+# Technology at the Center for ...": a person's job noun with the organisation it is at or of.
+_JOB_PREPS = {"at": "worksFor", "with": "worksFor", "of": "affiliation", "in": "affiliation", "from": "affiliation"}
+
+
+def _job(text, b, bi, sent, t, graph: _Graph, rel: Relations, facts: _Facts) -> None:
+    first = t
+    while first.dep_ == "conj" and first.head.i != first.i:
+        first = first.head
+    holders = []
+    if first.dep_ == "appos" and graph.of(bi, first.head):
+        holders.append(graph.of(bi, first.head))
+    if first.dep_ == "attr" and first.head.lower_ in ("is", "was", "are", "were", "'s", "’s", "serves", "served", "became"):
+        holders += [graph.of(bi, c) for c in first.head.children if c.dep_ == "nsubj" and graph.of(bi, c)]
+    holders = [h for h in holders if "Person" in rel.kinds(h.types) and graph.of(bi, t) is None]
+    if not holders:
+        return
+    for c in t.children:
+        prop = _JOB_PREPS.get(c.lower_) if c.dep_ == "prep" else None
+        if prop is None:
+            continue
+        for p in c.children:
+            if p.dep_ != "pobj":
+                continue
+            for y in _objects(p, graph, bi):
+                if "Organization" in rel.kinds(y.types):
+                    for h in holders:
+                        facts.add(h, prop, y, f"job noun {t.lower_!r} {c.lower_} an organisation", _clause(text, b, sent, [t, p]))
 
 
 def _root(doc, m: Mention, b: Block):
@@ -606,6 +732,7 @@ _POLICY_VERBS = {"establish", "establishes", "established", "issue", "issues", "
 
 
 _POLICY_STEMS = {stem_of(w) for w in _POLICY_VERBS}
+_LAUNCH_STEMS = {stem_of(w) for w in ("launch", "launched", "release", "released", "unveil", "unveiled", "debut", "debuted")}
 
 
 def _svo(text, b, bi, sent, v, graph, stems, verb_phrases, rel, facts) -> None:
@@ -626,6 +753,12 @@ def _svo(text, b, bi, sent, v, graph, stems, verb_phrases, rel, facts) -> None:
         if c.dep_ == "agent":
             agents += [m for p in c.children if p.dep_ == "pobj" for m in _objects(p, graph, bi)]
     why_voice = " (passive)" if passive else ""
+    if stem_of(v.lower_) in _LAUNCH_STEMS:  # "Alibaba launched its own model, QWQ-Max": its developer
+        pairs = [(a, s) for a in agents for s in subs] if passive else [(s, o) for s in subs for o in objs]
+        for maker, made in pairs:
+            if rel.kinds(made.types) & {"AIModel", "Product"} and rel.kinds(maker.types) & {"Organization", "Person"}:
+                facts.add(made, "developer", maker, f"verb {v.lower_!r} with a model or product as its object{why_voice}",
+                          _clause(text, b, sent, [v]))  # fmt: skip
     done = False
     for prop, words in verb_phrases.get(stem, []) + verb_phrases.get(v.lower_, []):
         rest = list(words[1:])
@@ -657,19 +790,33 @@ def _anchor(tok, graph: _Graph, bi: int) -> Mention | None:
     node = tok
     for _ in range(6):
         m = graph.of(bi, node)
-        if m is not None and node is not tok:
+        if m is not None and node.i != tok.i:
             return m
+        if node.i == tok.head.i and node.pos_ == "NOUN":  # "twenty-eight entities on the Entity List"
+            for c in node.children:
+                if c.dep_ == "prep" and c.lower_ in ("on", "in", "of", "to"):
+                    m = next((graph.of(bi, p) for p in c.children if p.dep_ == "pobj" and graph.of(bi, p)), None)
+                    if m is not None:
+                        return m
         if node.pos_ in ("VERB", "AUX"):
             ranked = sorted(node.children, key=lambda c: {"dobj": 0, "nsubjpass": 1, "nsubj": 2}.get(c.dep_, 9))
             for c in ranked:
                 if c.dep_ in ("dobj", "nsubjpass", "nsubj"):
                     head = node.head if c.lower_ in ("which", "who", "that") and node.dep_ == "relcl" else c
                     m = graph.of(bi, head)
+                    if m is None:  # "Huawei's revenue rose 22%": whose measure it is
+                        m = next((graph.of(bi, p) for p in head.children if p.dep_ == "poss" and graph.of(bi, p)), None)
                     if m is not None:
                         return m
             if node.dep_ in ("relcl", "acl") and graph.of(bi, node.head):
                 return graph.of(bi, node.head)
-        if node.head is node:
+            # "37 entities were added to the Entity List": the name the verb's phrase gives
+            for c in node.children:
+                if c.dep_ == "prep" and c.lower_ in ("to", "on", "from", "into"):
+                    m = next((graph.of(bi, p) for p in c.children if p.dep_ == "pobj" and graph.of(bi, p)), None)
+                    if m is not None:
+                        return m
+        if node.head.i == node.i:  # the root (spaCy makes a new Token object on each access: compare indices)
             return None
         node = node.head
     return None
@@ -696,16 +843,17 @@ def values(text: str, blocks: list[Block], graph: _Graph, rel: Relations, facts:
             if subj is None:
                 continue
             span = _clause(text, b, sent, list(ent))
+            as_of = _as_of(ent, doc) if ent.label_ in ("MONEY", "PERCENT") else None
             if ent.label_ == "MONEY":
                 if "$" not in words and "dollar" not in words.lower() and "usd" not in words.lower():
                     continue
                 n = _number(re.sub(r"(?i)\s*(us\s*dollars?|dollars?|usd)\b", "", words))
                 if n is not None:
-                    facts.value(subj, "amountUSD", _plain(n), "money in USD", span, bound)
+                    facts.value(subj, "amountUSD", _plain(n), "money in USD", span, bound, as_of)
             elif ent.label_ == "PERCENT":
                 n = _number(words.replace("%", "").replace("percent", "").replace("per cent", ""))
                 if n is not None:
-                    facts.value(subj, "observedValue", _plain(n), "a percentage (unit: percent)", span, bound)
+                    facts.value(subj, "observedValue", _plain(n), "a percentage (unit: percent)", span, bound, as_of)
             elif ent.label_ == "CARDINAL":
                 head = ent.root.head
                 counted = rel.kinds(subj.types) & {"Organization", "Policy", "Event", "CreativeWork", "Observation"}
@@ -717,6 +865,26 @@ def values(text: str, blocks: list[Block], graph: _Graph, rel: Relations, facts:
                 d = _date(words)
                 if d is not None and rel.kinds(subj.types) & {"Event", "Policy", "CreativeWork"}:
                     facts.value(subj, "date", d, "a date", span, None)
+
+
+def _as_of(ent, doc) -> str | None:
+    """The date a figure holds for, when its verb or noun states one ("rose 22% ... in 2023")."""
+    node = ent.root
+    for _ in range(3):
+        if node.pos_ in ("VERB", "AUX", "NOUN") and node.i != ent.root.i:
+            for c in node.children:
+                if c.dep_ == "prep" and c.lower_ in ("in", "on", "as", "by"):
+                    for p in c.children:
+                        if p.dep_ == "pobj" and p.ent_type_ == "DATE":
+                            d = next((_date(e.text) for e in doc.ents if e.label_ == "DATE" and e.start <= p.i < e.end), None)
+                            if d is not None:
+                                return d
+            if node.pos_ in ("VERB", "AUX"):
+                return None
+        if node.head.i == node.i:
+            return None
+        node = node.head
+    return None
 
 
 def _plain(n: float):
@@ -889,6 +1057,12 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
         by_id.setdefault(ids[m.start], m)
     _titles(text, blocks, graph, rel, facts, short | {k: {id_of_key.get(i, i) for i in v} for k, v in short.items()}, by_id)
     values(text, blocks, graph, rel, facts)
+    from kg.extract.events import events
+
+    event_items = events(text, blocks, graph, rel, facts, _clause, _objects, _date, taken_ids)
+    for ev in event_items:
+        ev["sentence"] = ctx(ev["start"])
+    items += event_items
     starts = [m.start for m in every]
     body_spans = [(b.start + x.start_char, b.start + x.end_char) for b in blocks if not b.heading for x in b.doc.sents]
     for s, e in body_spans:  # the rules' adjacent-pair readings, with the domain and range checked
