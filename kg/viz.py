@@ -311,12 +311,36 @@ def layout(nodes, edges, seed: int = 7, sizes: dict[str, float] | None = None) -
                 grid = "grid" if len(comp) > 300 else "nogrid"  # the grid: 12x faster at 1,000 nodes
                 niter = 500 if len(comp) <= 2000 else 300  # large maps: settled enough, 40% less time
                 xy = np.array(sub.layout_fruchterman_reingold(seed=start, weights=w, grid=grid, niter=niter).coords)
+                if 50 <= len(comp) <= 2000:
+                    xy = _even_out(xy, SPREAD)
                 xy *= _scale(xy, sub.get_edgelist(), r[comp])
                 xy = _separate(xy, r[comp])
             xy -= (xy.min(axis=0) + xy.max(axis=0)) / 2
             boxes.append((comp, xy))
     _pack(boxes, pos, r)
     return {n: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for i, n in enumerate(order)}
+
+
+SPREAD = 0.5  # how far a readable map's crowded centre is evened out (0: as laid out, 1: uniform disc)
+
+
+def _even_out(xy, amount: float):
+    """Moves nodes outward from the centre so the disc is about evenly dense: a force layout packs
+    the hubs and their shared neighbours into the middle, where their labels then find no room.
+    Each node keeps its direction and its rank by distance (so clusters and who-is-inside stay);
+    its distance moves `amount` of the way toward where that rank falls in a uniform disc."""
+    import numpy as np
+
+    c = np.median(xy, axis=0)
+    d = xy - c
+    rho = np.hypot(d[:, 0], d[:, 1])
+    top = float(rho.max()) or 1.0
+    rank = np.empty(len(rho))
+    rank[np.argsort(rho, kind="stable")] = np.arange(len(rho))
+    target = top * np.sqrt((rank + 0.5) / len(rho))
+    new = (1 - amount) * rho + amount * target
+    scale = np.where(rho > 1e-9, new / np.maximum(rho, 1e-9), 1.0)
+    return c + d * scale[:, None]
 
 
 def _scale(xy, edgelist, r, gap: float = 6.0) -> float:
