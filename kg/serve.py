@@ -90,8 +90,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
 
     from kg.web.views import warm
 
-    # what the pages need is computed beside start-up (seconds at 1M triples); a page asking first waits for it
-    threading.Thread(target=warm, args=(served.graph,), daemon=True, name="kg-warm").start()
+    # what the pages need is computed beside the query workers' start-up (seconds at 1M triples), before listening
+    warming = threading.Thread(target=warm, args=(served.graph,), daemon=True, name="kg-warm")
+    warming.start()
     holder = Holder(served)
     pool = WorkerPool(served.graph.store_path, size=config.workers, memory_mb=config.memory_mb, queue_cap=config.queue)
     try:
@@ -108,6 +109,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
             yield
             task.cancel()
 
+        warming.join()  # beside the workers' start-up, which takes longer: no first page waits for it
         app = create_app(holder, pool, config, Names(host, port, config.allow_hosts), lifespan)
         print(f"kg serving http://{host}:{port}/ (SPARQL at /sparql; timeout {config.timeout:g} s, row cap {config.row_cap}, "
               f"{config.workers} query processes of at most {config.memory_mb or 'unlimited'} MB)", flush=True)  # fmt: skip

@@ -22,7 +22,7 @@ SOURCES = {"000": "000_4c4716a0aeb260af", "001": "001_6f8456d336a4a46f", "002": 
 SPLITS = {"dev", "heldout"}
 BOUNDS = {"more-than", "less-than", "at-least", "at-most", "approximately", "range", "within"}
 REQUIRED = {"id", "source", "question", "kind", "answers", "evidence", "split"}
-OPTIONAL = {"distractors", "data_gap", "gap", "also_sources", "form", "note"}
+OPTIONAL = {"distractors", "data_gap", "gap", "also_sources", "form", "note", "batch"}
 DATE = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}|\d{4}/\d{4})$")
 
 

@@ -384,6 +384,12 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
             key = f"class:{name}:{page_no}:{sorted(args.items())}"
             return HTMLResponse(await run_in_threadpool(cached, graph, key, make))
 
+    def asked(graph, q: str) -> str:
+        """An answer (as JSON text), kept per generation in a bounded LRU: the same question on the
+        same read-only build has the same answer. Refusals (KgError) are not kept."""
+        cache = graph.memo("web-ask-cache", lambda: PageCache(512))
+        return cache.get(q, lambda: json.dumps(graph.ask(q).as_json()))
+
     def download(view: dict, fmt: str) -> Response:
         rows = [{"iri": r["iri"], "label": r["label"], "types": ";".join(r["types"]), "statements": r["facts"],
                  "sources": ";".join(r["sources"]), "description": r["description"]} for r in view["rows"]]  # fmt: skip
@@ -438,7 +444,7 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
             return page("ask.html", q="", error=None, suggestions=[], answer=None, questions=EXAMPLE_QUESTIONS)
         try:
             with holder.use() as graph:
-                answer = (await run_in_threadpool(graph.ask, q)).as_json()
+                answer = json.loads(await run_in_threadpool(asked, graph, q))
                 titles = views.sources(graph)
         except KgError as exc:
             status = 404 if exc.exit_code == 1 else 400

@@ -30,6 +30,13 @@ def environment():
     return env
 
 
+def compile_templates() -> None:
+    """Every page template compiled now (Jinja2 keeps them), so no first visit pays for it."""
+    env = environment()
+    for path in sorted(TEMPLATES.glob("*.html")):
+        env.get_template(path.name)
+
+
 def render(name: str, **values) -> str:
     return environment().get_template(name).render(**values)
 

@@ -156,10 +156,13 @@ def _entity_stats(g: KnowledgeGraph) -> tuple[dict[str, int], dict[str, set[str]
 
 def warm(g: KnowledgeGraph) -> None:
     """Computes the per-generation structures now (the server calls it when it opens a build)."""
+    from kg.web.pages import compile_templates
+
     sources(g)
     entity_facts(g)
     class_members(g)
     entity_classes(g)
+    compile_templates()  # once per process: about 200 ms that the first visit of each page kind paid
 
 
 # ---------------------------------------------------------------------------------------------
