@@ -443,12 +443,14 @@ def test_batch_file_errors_name_the_line_and_apply_errors_name_the_item(env, tmp
 RELATIONS_TEXT = """Notes on a rule
 
 Ada Quill, a professor of physics at Peking University, spoke on Monday.
-The Commerce Department issued the Widget Rule to implement the Export Control Reform Act.
+The Department of Commerce issued the Widget Rule to implement the Export Control Reform Act.
 The Widget Rule prohibits investments to develop supercomputers.
 Alibaba launched its own model, Tongyi-9, in May.
 The Bureau of Industry and Security updated its Entity List.
 The boss of Nvidia, Jensen Huang, spoke.
 Huawei's revenue rose 22% to $99 billion in 2023.
+The Office of Investment Security, part of the Department of the Treasury, administers the program.
+Secretary of Commerce Wren Halvard said the rule works. "It works," said Ada Quill, Director of Peking University.
 """
 
 
@@ -468,6 +470,9 @@ def test_nlp_relations_through_jobs_purposes_activities_and_pronouns(lexicon):
     assert (ids["Tongyi-9"], "developer", "alibaba") in facts, "'launched its own model, Y': Y in apposition"
     assert (ids["Entity List"], "issuedBy", ids["Bureau of Industry and Security"]) in facts, "'its' is the clause's subject"
     assert (ids["Jensen Huang"], "leads", "nvidia") in facts, "'the boss of Y, X'"
+    assert (ids["Office of Investment Security"], "parentOrganization", ids["Department of the Treasury"]) in facts, "'part of Y'"
+    assert (ids["Wren Halvard"], "worksFor", "us-department-of-commerce") in facts, "a title before the name, in one NER span with it"
+    assert (ids["Ada Quill"], "leads", "peking-university") in facts, "a title in apposition after the name"
     money = next(f for f in _items(draft, "fact") if f["predicate"] == "amountUSD" and f["subject"] == "huawei")
     assert money["value"] == 99_000_000_000 and money["qualifiers"] == {"qualifierDate": "2023"}, "whose figure, and as of when"
     for f in _items(draft, "fact"):

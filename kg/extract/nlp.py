@@ -171,6 +171,7 @@ _EXTRA_KEYWORDS = [
     (r"\b(List)$", "ExportControl"), (r"\b(Regulations|License|Licence|Rule|IFR)$", "Regulation"), (r"\b[Ss]trategy$", "Strategy"),
     (r"\b([Pp]rogram|[Pp]rogramme|[Ii]nitiative)$", "Initiative"), (r"\b(Act)$", "Law"),
     (r"\b(Bureau|Department|Ministry|Agency|Congress|Parliament|Senate)\b", "GovernmentBody"),
+    (r"^Office of\b", "GovernmentBody"),  # "Office of Investment Security" (an "office" alone is a place)
 ]  # fmt: skip
 _DET = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "our"}
 
@@ -268,7 +269,22 @@ def name_candidates(text: str, blocks: list[Block], known: list[Mention], class_
                 name = text[s:e]
                 if b.heading and name not in body:
                     continue  # a heading's words ("Commerce Adds") name nothing the body does not repeat
+                lead = _TITLE_PREFIX.match(name)
+                if lead and lead.end() < len(name):  # "Director of Peking University": the organisation, not the title
+                    s, name = s + lead.end(), name[lead.end() :]
                 if _IN_TITLE.search(text, max(0, s - 40), s):
+                    # "Secretary of Commerce Gina Raimondo" tagged as one span "Commerce Gina Raimondo":
+                    # the person is the span's head and the compounds before it, the rest is the title's
+                    root = ent.root
+                    tail = [t for t in ent if t.i == root.i or (t.dep_ == "compound" and t.head.i == root.i)]
+                    if not (2 <= len(tail) < len(ent) and tail[-1].i == ent.end - 1 and all(t.pos_ == "PROPN" for t in tail)):
+                        continue
+                    if [t.i for t in tail] != list(range(tail[0].i, tail[-1].i + 1)):
+                        continue
+                    s = b.start + tail[0].idx
+                    name = text[s:e]
+                    out.append({"label": name, "start": s, "end": e, "type": "Person", "why": "a name after a title", "aliases": [],
+                                "ner": "PERSON"})  # fmt: skip
                     continue
                 if " " not in name and (name.lower() in nm._COMMON or name.lower() in class_words):
                     continue  # "Administration", "Department", "Today": a word, not a name
@@ -316,6 +332,12 @@ def name_candidates(text: str, blocks: list[Block], known: list[Mention], class_
                 cls, why = (cls, why) if why.startswith("keyword") else ("Technology", "a lowercase term defined by its acronym")
                 out.append({"label": name, "start": s, "end": s + len(name), "type": cls, "why": why, "aliases": [acro], "priority": True})
                 break
+    for c in out:  # "Director of Peking University" from any source: the organisation, not the title
+        lead = _TITLE_PREFIX.match(c["label"])
+        if lead and lead.end() < len(c["label"]) and not c["aliases"]:
+            c["start"] += lead.end()
+            c["label"] = c["label"][lead.end() :]
+    out = [c for c in out if not any(m.start <= c["start"] and c["end"] <= m.end for m in known)]  # a known name inside it
     merged = _merge_overlaps(out)
     body_keys = {compact(c["label"]) for c in merged if not _in_heading(blocks, c["start"])}
     body_keys |= {compact(a) for c in merged if not _in_heading(blocks, c["start"]) for a in c["aliases"]}
@@ -395,7 +417,11 @@ class _Graph:
 
 
 _ROLE_EXTRA = {"chief executive": ("leads", "noun_inv"), "chief executive officer": ("leads", "noun_inv"), "boss": ("leads", "noun_inv"),
-               "founder": ("founder", "noun"), "co-founder": ("founder", "noun"), "cofounder": ("founder", "noun")}  # fmt: skip
+               "founder": ("founder", "noun"), "co-founder": ("founder", "noun"), "cofounder": ("founder", "noun"),
+               # "the Office of Investment Security, part of the Department of the Treasury"
+               "part": ("parentOrganization", "noun_inv"), "unit": ("parentOrganization", "noun_inv"),
+               "arm": ("parentOrganization", "noun_inv"), "division": ("parentOrganization", "noun_inv"),
+               "subsidiary": ("parentOrganization", "noun_inv"), "component": ("parentOrganization", "noun_inv")}  # fmt: skip
 _ABILITY = {"ability", "access", "capacity", "capability", "capabilities", "efforts", "development", "progress", "rise"}
 _BOUNDS = ["more than", "less than", "fewer than", "at least", "up to", "just over", "just under", "as many as", "over", "under",
            "nearly", "almost", "about", "around", "roughly", "some", "approximately"]  # fmt: skip
@@ -902,27 +928,35 @@ def _titles(text: str, blocks: list[Block], graph: _Graph, rel: Relations, facts
         line_start = text.rfind("\n", 0, m.start) + 1
         before = text[line_start : m.start]
         tm = _TITLE_BEFORE.search(before)
-        if tm is None:
-            continue
-        title = tm.group(1).strip()
+        if tm is not None:
+            title, span, why = tm.group(1).strip(), (line_start + tm.start(1), m.end), "a title before the name"
+        else:  # "said Gina Raimondo, Secretary of Commerce": the title in apposition after the name
+            after = _TITLE_AFTER.match(text, m.end)
+            if after is None:
+                continue
+            title, span, why = after.group(1).strip(), (m.start, after.end(1)), "a title after the name"
         if len(title.split()) < 2 or title.lower().split()[0] in ("mr", "mrs", "ms", "dr"):
             continue
-        span = (line_start + tm.start(1), m.end)
-        facts.value(m, "jobTitle", title, "a title before the name", span)
+        facts.value(m, "jobTitle", title, why, span)
         lead = title.lower().split()[-1] if " of " not in title else title.lower().split(" of ")[0].split()[-1]
         prop = "leads" if lead in nm.LEAD_TITLES else "worksFor"
         for part in re.findall(r"\b(?:of|for)\s+(?:the\s+)?([A-Z][\w’'\- ]*?)(?=\s+(?:of|for)\s|$)", title):
-            target = _org_named(part.strip(), graph, short, by_id, rel, line_start + tm.start(1), m.end)
+            target = _org_named(part.strip(), graph, short, by_id, rel, span[0], span[1])
             if target is not None:
                 facts.add(m, prop, target, f"title {title!r}", span)
 
 
-_TITLE_BEFORE = re.compile(
-    r"((?:(?:Under|Deputy|Assistant|Acting|Vice|Chief|Principal|Senior|Executive)\s+)*"
+_TITLE_CORE = (
+    r"(?:(?:Under|Deputy|Assistant|Acting|Vice|Chief|Principal|Senior|Executive)\s+)*"
     r"(?:Secretary|Minister|Chairman|Chairwoman|Chair|CEO|President|Director|Administrator|Commissioner|Ambassador|Governor|"
     r"Senator|Representative|Spokesperson|Spokesman|Spokeswoman|Head|Chief Executive|Founder|Premier|Mayor)"
-    r"(?:\s+(?:of|for|at)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+(?:and|&|of|the|for)?\s*[A-Z][\w’'\-]*)*)*)\s+$"
+    r"(?:\s+(?:of|for|at)\s+(?:the\s+)?[A-Z][\w’'\-]*(?:\s+(?:and|&|of|the|for)?\s*[A-Z][\w’'\-]*)*)*"
 )
+_TITLE_BEFORE = re.compile(r"(" + _TITLE_CORE + r")\s+$")
+_TITLE_PREFIX = re.compile(_TITLE_CORE.split(r"(?:\s+(?:of|for|at)")[0] + r"\s+(?:of|for)\s+(?:the\s+)?")
+
+
+_TITLE_AFTER = re.compile(r",\s+(?:the\s+)?(" + _TITLE_CORE + r")(?=[,.;]|\s+(?:said|says)\b|$)")
 
 
 def _org_named(part: str, graph: _Graph, short: dict[str, set[str]], by_id: dict[str, Mention], rel: Relations,
