@@ -76,8 +76,7 @@ def ask(g: KnowledgeGraph, question: str) -> Answer:
     words = linking.read_words(q, lex, names)
     links = linking.link(q, words, lex, names)
     qtype = question_type(words)
-    ctx = candidates.Context(g, lex, words, links, qtype)
-    ctx.text = q
+    ctx = candidates.Context(g, lex, words, links, qtype, q)
 
     special = _describe_or_path(g, q, ctx)
     if special is not None:

@@ -49,8 +49,9 @@ class Reading:
 class Context:
     """The question as linked, and the graph, for the generators."""
 
-    def __init__(self, g, lex: AskLexicon, words: list[Word], links: list[Link], qtype: str) -> None:
+    def __init__(self, g, lex: AskLexicon, words: list[Word], links: list[Link], qtype: str, text: str = "") -> None:
         self.g, self.lex, self.words, self.links, self.qtype = g, lex, words, links, qtype
+        self.text = text  # the question as typed: the punctuation the words drop ("A, B and C")
         ents = [x for x in links if x.kind == "entity"]
         exact = [x for x in ents if x.score >= 0.95 and x.end - x.start >= 2]
         # a class word inside a name ("the Paris Summit", "AI models" aside) is part of the name
@@ -64,7 +65,6 @@ class Context:
         self.years = [x for x in links if x.kind == "year"]
         self.compares = [x for x in links if x.kind == "compare"]
         self.negated = any(w.text in NEGATIONS for w in words)
-        self.text = ""  # the question as typed (set by kg.ask): punctuation the words drop
 
     def _derived(self) -> list[Link]:
         """Entities named by a class noun and a neighbour: 'Jack Ma's speech', 'the CPPCC opening ceremony',
@@ -106,7 +106,7 @@ class Context:
         k = e.start - 1
         while k >= 0 and self.words[k].text in ("the", "a", "an"):
             k -= 1
-        if k < 0 or self.words[k].text not in ("at", "in", "inside") or "Place" not in self.lex.types(e.target):
+        if k < 0 or self.words[k].text not in ("at", "in", "inside") or not self.lex.is_a(e.target, "Place"):
             return []
         events = [
             st["s"]
@@ -182,8 +182,8 @@ def _best_entities(links: list[Link], words: list[Word]) -> list[Link]:
         cur = best.get(key)
         if cur is None or weight(x) > weight(cur):
             best[key] = x
-    exact = {(x.target, x.start, x.end) for x in best.values() if x.score >= 0.95}
-    keep = [x for k, x in best.items() if isinstance(k, tuple) or not any(t == k for t, _, _ in exact) or weight(x) > 1.0]
+    exact = {x.target for x in best.values() if x.score >= 0.95}
+    keep = [x for k, x in best.items() if isinstance(k, tuple) or k not in exact or weight(x) > 1.0]
     return sorted(keep, key=lambda x: (-weight(x), -x.score, x.start))[:24]
 
 
@@ -778,12 +778,8 @@ def categories(ctx: Context) -> list[Reading]:
         kinds = [st for st in ctx.statements(cat.target) if st["p"] == "kindOf" and st["o"] == cat.target and st["s"] in ctx.lex.entities]
         if not kinds:
             continue
-        items: dict[str, AnswerItem] = {}
-        for st in kinds:
-            it = items.setdefault(st["s"], AnswerItem(st["s"], ctx.g.label(st["s"])))
-            if st["evidence"] not in it.evidence:
-                it.evidence.append(st["evidence"])
-        found = sorted(items.values(), key=lambda i: i.label.lower())
+        found = sorted((AnswerItem(s, ctx.g.label(s)) for s in {st["s"] for st in kinds}), key=lambda i: i.label.lower())
+        _attach(ctx, cat.target, found, {"kindOf"})
         if not answer_types_agree(ctx, found):
             continue
         b = {"x": _nn(cat.target), "p": _nn(ctx.lex.prop_iri("kindOf"))}

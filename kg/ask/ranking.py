@@ -130,9 +130,8 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
             if (x.score >= 0.9 and _names(g, x.target) & names) or (writers and all(w == x.target for w in writers)):
                 modifiers.update({i: x for i in x.span if i not in modifiers})
     for x in links:  # "whose executive order is the Outbound Investment Order": the class word of a name it stands by
-        if x.kind == "class" and x not in r.uses and _adjacent(x, used_entities, words):
-            if any(g_is_a(g, u.target, x.target) for u in used_entities if _adjacent(x, [u], words)):
-                modifiers.update({i: x for i in x.span if i not in modifiers})
+        if x.kind == "class" and x not in r.uses and any(_adjacent(x, [u], words) and g_is_a(g, u.target, x.target) for u in used_entities):
+            modifiers.update({i: x for i in x.span if i not in modifiers})
     used_props = {x.target.prop for x in r.uses if x.kind == "phrase"}
     # a word that names another relation ("spoke" when the reading is about attending) is never explained by a quote
     other_relation = {
