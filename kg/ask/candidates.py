@@ -184,7 +184,7 @@ def _best_entities(links: list[Link], words: list[Word]) -> list[Link]:
             best[key] = x
     exact = {x.target for x in best.values() if x.score >= 0.95}
     keep = [x for k, x in best.items() if isinstance(k, tuple) or k not in exact or weight(x) > 1.0]
-    return sorted(keep, key=lambda x: (-weight(x), -x.score, x.start))[:24]
+    return sorted(keep, key=lambda x: (-weight(x), -x.score, x.start, x.end, x.target))[:24]  # total order: the cut is the same every run
 
 
 def overlaps(a: Link, b: Link) -> bool:

@@ -382,7 +382,7 @@ def _partial(words: list[Word], lex: AskLexicon, names: Names, exact: set[tuple[
         for f in w.forms:
             candidates |= index.get(f, set())
     out: list[Link] = []
-    for iri_ in candidates:
+    for iri_ in sorted(candidates):  # sorted: a tie must not be broken by the hash seed
         for originals, ws in names.name_words(iri_):
             runs: list[list[Word]] = []
             cur: list[Word] = []
