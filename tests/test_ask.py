@@ -88,6 +88,22 @@ def test_unparseable_question_exits_2_with_suggestions(g):
     assert err.value.exit_code == 2 and "try for example" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["doesn't Xiaomi make EVs?", "who hosted the tech leaders at the Great Hall of the People?", "which fashion houses bet on India?"],
+)
+def test_suggestions_are_questions_the_reader_answers(g, question):
+    """An abstention's 'try for example' questions name what the question named, and each one, asked,
+    gets an answer (they were once 'who about X' and 'what did <a whole claim> argued')."""
+    with pytest.raises(NotUnderstood) as err:
+        g.ask(question)
+    assert err.value.suggestions, str(err.value)
+    for s in err.value.suggestions:
+        a = g.ask(s)
+        assert a.answers and not a.intent.startswith("describe"), (s, a.intent)
+        assert len(s.split()) <= 12, s
+
+
 def test_empty_answer_is_no_answers(g):
     a = g.ask("who invented Moore's Law")
     assert a.answers == []

@@ -65,6 +65,20 @@ def question_type(words) -> str:
 
 
 def ask(g: KnowledgeGraph, question: str) -> Answer:
+    return _answer(g, question, suggest=True)
+
+
+def _read(g: KnowledgeGraph, question: str) -> Answer | None:
+    """The answer, or None where `ask` would abstain (no suggestions looked for: they call this)."""
+    from kg.errors import KgError
+
+    try:
+        return _answer(g, question, suggest=False)
+    except KgError:
+        return None
+
+
+def _answer(g: KnowledgeGraph, question: str, suggest: bool) -> Answer:
     from kg.ask import candidates, linking, ranking
 
     q = question.strip()
@@ -83,7 +97,7 @@ def ask(g: KnowledgeGraph, question: str) -> Answer:
         return special
     ranked = ranking.rank(candidates.generate(ctx), words, g, ctx.links)
     if not ranked or ranked[0].unexplained:
-        _abstain(g, q, ctx, ranked)
+        _abstain(g, q, ctx, ranked, suggest)
     best = ranked[0]
     if not best.reading.answers:  # "nothing in the graph states ..." only when no close reading finds something
         full = [x for x in ranked[1:] if x.reading.answers and not x.unexplained and x.score >= best.score - 1.0]
@@ -168,7 +182,7 @@ def _connection(g, q, a: str, b: str) -> Answer:
     return Answer(q, f"path({g.label(a)}, {g.label(b)})", "(networkx shortest path over the entity graph)", items)
 
 
-def _abstain(g, q: str, ctx, ranked) -> None:
+def _abstain(g, q: str, ctx, ranked, suggest: bool = True) -> None:
     """Says what was understood, which words were not, and questions the graph can answer about them."""
     from kg.graph import UnknownName
 
@@ -181,10 +195,10 @@ def _abstain(g, q: str, ctx, ranked) -> None:
         understood = [f"{words[x.start].raw!r} as entity {g.label(x.target)}" for x in ctx.entities[:3]]
         explained = {i for x in ctx.links for i in x.span}
         missing = [w.raw for w in words if w.content and w.i not in explained]
-    nearest = _nearest(g, ctx)
     name = _unknown_name(ctx, ranked[0] if ranked else None)
     if name:
         raise UnknownName(name, [s.label for s in g.index.suggest(name)])
+    nearest = _nearest(g, ctx) if suggest else []
     parts = []
     if understood:
         parts.append("understood " + ", ".join(understood))
@@ -228,23 +242,85 @@ def _unknown_name(ctx, best) -> str | None:
     return " ".join(words[i].raw for i in best_group)
 
 
-def _nearest(g, ctx) -> list[str]:
-    """Questions the graph can answer about the entities the question named: one per relation they have."""
+_SUGGEST_SKIP = {"Claim", "Observation", "Statement", "Mention", "Bound"}  # sentences and figures: no good subject
+
+
+def _base_forms(p: dict) -> list[str]:
+    """Phrases in their base form ("attend", "depend on"): the ones with an -s or -ed sibling."""
+    from kg.ask.lexicon import AUX
+
+    phrases = set(p["phrases"])
+    out = []
+    for ph in sorted(phrases, key=len):
+        head, _, rest = ph.partition(" ")
+        tail = f" {rest}" if rest else ""
+        if head not in AUX and any(f"{head}{end}{tail}" in phrases for end in ("s", "es", "ed", "d")):
+            out.append(ph)
+    return out
+
+
+def _wh(lex, iri: str) -> str:
+    from kg.ask.lexicon import AGENT_CLASSES, PLACE_CLASSES
+
+    if any(lex.is_a(iri, c) for c in PLACE_CLASSES):
+        return "where"
+    return "who" if any(lex.is_a(iri, c) for c in AGENT_CLASSES) else "what"
+
+
+def _phrasings(g, lex, e: str, label: str, st: dict) -> list[str]:
+    """Ways an analyst would ask for the other end of one statement about e, best first."""
+    from kg.ask.lexicon import AUX
+
+    p = lex.props.get(st["p"])
+    if not p or p["kind"] != "object" or st["s"] == st["o"]:
+        return []
+    agent_is_s = not p["inverse_voice"]
+    other = st["o"] if st["s"] == e else st["s"]
+    e_is_agent = (st["s"] == e) == agent_is_s
+    if e_is_agent:
+        return [f"{_wh(lex, other)} did {label} {b}" for b in _base_forms(p)[:2]]
+    # "depends on" before "depends": the form with its preposition takes the object
+    flexed = sorted(
+        (
+            ph
+            for ph in p["phrases"]
+            if ph.split()[0].endswith(("ed", "s")) and not ph.split()[0].endswith("ss") and ph.split()[0] not in AUX
+        ),
+        key=lambda x: -len(x),
+    )
+    past = [p["verb"]] if p.get("verb") else []
+    for ph in flexed:
+        if not any(x.split()[0] == ph.split()[0] for x in past):
+            past.append(ph)
+    wh = "who" if _wh(lex, other) == "who" else "what"
+    # a participle with its preposition reads as a state: "who is affiliated with X", "what is located in X"
+    past = [f"is {v}" if v != p.get("verb") and " " in v and v.split()[0].endswith("ed") else v for v in past]
+    return [f"{wh} {v} {label}" for v in past[:2]]
+
+
+def _nearest(g, ctx, budget: int = 8) -> list[str]:
+    """Questions about the entities the question named that the reader itself answers (each one tried,
+    at most `budget` tries): one per relation, so a user sees what can be asked, in words that work."""
     out: list[str] = []
     lex = ctx.lex
-    for e in ctx.entities[:2]:
+    tried = 0
+    ents = [e for e in ctx.entities if not (set(lex.types(e.target)) & _SUGGEST_SKIP)]
+    ents = sorted(ents, key=lambda x: (x.score < 0.9, len(g.label(x.target).split()) > 6))[:3]
+    for e in ents:
         label = g.label(e.target)
-        seen = set()
+        if len(label.split()) > 8:
+            continue
+        seen: set[str] = set()
         for st in ctx.statements(e.target):
-            p = lex.props.get(st["p"])
-            if not p or st["p"] in seen or p["kind"] != "object":
+            if st["p"] in seen:
                 continue
-            seen.add(st["p"])
-            verb = (p["phrases"] or [p["label"]])[0]
-            if (st["s"] == e.target) == bool(p["inverse_voice"]):
-                out.append(f"who {verb} {label}")
-            else:
-                out.append(f"what did {label} {verb}")
-            if len(out) >= 3:
-                return out
+            for q in _phrasings(g, lex, e.target, label, st):
+                if tried >= budget or len(out) >= 3:
+                    return out
+                tried += 1
+                a = _read(g, q)
+                if q not in out and a is not None and a.answers and not a.intent.startswith(("describe", "path")):
+                    seen.add(st["p"])
+                    out.append(q)
+                    break
     return out
