@@ -34,6 +34,7 @@ def make_lexicon(data: Dataset, vocab: Vocabulary) -> dict:
             "nouns": p.nouns,
             "nouns_inverse": p.nouns_inverse,
             "opposites": p.opposites,
+            "disjoint": p.disjoint,
             "unit": p.unit,
             "bound": p.bound,
             "ranges": p.ranges,

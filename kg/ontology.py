@@ -36,6 +36,7 @@ class Property:
     opposites: list[str] = field(default_factory=list)  # kgo:askOpposite: phrases asking whether it does NOT hold
     unit: str | None = None  # kgo:askUnit: the unit of a datatype property's values
     bound: str | None = None  # kgo:askBound: more-than, approximately, within
+    disjoint: list[str] = field(default_factory=list)  # owl:propertyDisjointWith (either side): a statement of one is a "no" to the other
 
 
 @dataclass
@@ -154,6 +155,10 @@ def vocabulary_from_graph(graph) -> Vocabulary:
                 opposites=sorted(str(n) for n in graph.objects(p, opposite_p)),
                 unit=str(graph.value(p, unit_p)) if graph.value(p, unit_p) is not None else None,
                 bound=str(graph.value(p, bound_p)) if graph.value(p, bound_p) is not None else None,
+                disjoint=sorted(
+                    {local(d) for d in graph.objects(p, O.propertyDisjointWith)}
+                    | {local(d) for d in graph.subjects(O.propertyDisjointWith, p)} - {None}
+                ),
             )
     bounds = {}
     for b in graph.subjects(RDF.type, URIRef(kgo + "Bound")):

@@ -214,3 +214,26 @@ def test_same_answers_under_any_hash_seed(real_build):
         assert p.returncode == 0, p.stderr[-2000:]
         runs.append(p.stdout)
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize(
+    "question, verdict, stated",
+    [
+        ("did the UK sign the joint declaration on AI", "no", "UK did not sign"),
+        ("did india refuse to sign the paris declaration", "no", "India signed"),
+        ("did France sign the Paris declaration", "yes", "France signed"),
+    ],
+)
+def test_a_disjoint_property_is_the_graph_saying_no(g, question, verdict, stated):
+    """owl:propertyDisjointWith (signatory / nonSignatory): a statement of one answers the other with a
+    'no' the graph states, with its evidence, not 'nothing in the graph states'."""
+    a = g.ask(question)
+    assert a.verdict == verdict
+    assert stated in a.answers[0].label and "nothing" not in a.answers[0].label
+    assert a.answers[0].evidence
+
+
+def test_the_declaration_of_an_event_at_a_place(g):
+    """'the Paris declaration': a class noun and a place name the declaration of the summit held there."""
+    a = g.ask("who did not sign the paris declaration")
+    assert {x.label for x in a.answers} == {"UK", "United States"}

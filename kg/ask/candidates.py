@@ -85,20 +85,17 @@ class Context:
                 )
                 if not (after or before):
                     continue
-                near = {st["o"] if st["s"] == e.target else st["s"] for st in self.statements(e.target) if st["o_iri"]}
-                near = [n for n in near if n in self.lex.entities and n != e.target and self.lex.is_a(n, c.target)]
+                around = sorted(self.neighbours(e.target))
+                near = [n for n in around if n in self.lex.entities and n != e.target and self.lex.is_a(n, c.target)]
+                weight, via = 0.8, f"the {c.target} of {self.g.label(e.target)}"
+                if not near:  # 'the Paris declaration': the declaration of an event held at the place
+                    events = [m for m in around if m in self.lex.entities and self.lex.is_a(m, "Event")]
+                    near = sorted({n for m in events for n in self.neighbours(m) if n in self.lex.entities and n != e.target
+                                   and self.lex.is_a(n, c.target)})  # fmt: skip
+                    weight, via = 0.7, f"the {c.target} of an event at {self.g.label(e.target)}"
                 for n in near:
                     start, end = min(e.start, c.start), max(e.end, c.end)
-                    out.append(
-                        Link(
-                            "entity",
-                            start,
-                            end,
-                            n,
-                            round(0.8 * e.score / max(1, len(near)) ** 0.5, 3),
-                            f"the {c.target} of {self.g.label(e.target)}",
-                        )
-                    )
+                    out.append(Link("entity", start, end, n, round(weight * e.score / max(1, len(near)) ** 0.5, 3), via))
         return out
 
     def _events_at(self, e: Link) -> list[Link]:
@@ -119,6 +116,14 @@ class Context:
 
     def neighbours(self, x: str) -> set[str]:
         return {st["o"] if st["s"] == x else st["s"] for st in self.statements(x) if st["o_iri"]}
+
+    def surroundings(self, x: str) -> set[str]:
+        """The neighbours, and the places of the events among them: what may stand by x's name as a
+        modifier ("the Paris AI declaration": Paris is where the summit it came from was held)."""
+        near = self.neighbours(x)
+        events = [m for m in near if m in self.lex.entities and self.lex.is_a(m, "Event")]
+        places = {p for m in events for p in self.neighbours(m) if p in self.lex.entities and self.lex.is_a(p, "Place")}
+        return (near | places) - {x}  # not the events' other participants: "Jack Ma and Pony Ma" are two subjects
 
     def select(self, sparql: str, bindings: dict):
         return self.g.select(sparql, bindings)
@@ -358,7 +363,7 @@ def _relation(ctx, anchor, at, prop, direction, cls, bonus) -> Reading | None:
     soft_classes(ctx, r, anchor, at)
     r.texts = [e.quote for i in items for e in i.evidence] + [v for st in ctx.statements(anchor.target)
                if any(i.iri in (st["s"], st["o"]) for i in items) for vs in st["quals"].values() for v in vs]  # fmt: skip
-    r.neighbours = ctx.neighbours(anchor.target)
+    r.neighbours = ctx.surroundings(anchor.target)
     return r
 
 
@@ -452,7 +457,8 @@ def _chains(ctx, base: Reading, anchor, at, prop, direction, bonus) -> list[Read
             sparql = _query(pats)
             items = [i for i in _items(ctx, ctx.select(sparql, b), anchor.target) if i.iri != anchor.target]
             if items:
-                role = at2.target.kind in ("noun", "noun_inv")
+                # a role noun that is also a class word ("countries") filters by the class, not by the relation
+                role = at2.target.kind in ("noun", "noun_inv") and not any((c.start, c.end) == (at2.start, at2.end) for c in ctx.classes)
                 intent = f"{base.intent} and {prop2}({'?' if d2 == 'out' else '?z'}, {'?z' if d2 == 'out' else '?'})"
                 out.append(Reading("relation", intent, [anchor, at, at2], items, sparql, b, bonus=bonus - 0.3 + (0.3 if role else 0.0)))
     return out
@@ -546,16 +552,39 @@ def _check(ctx: Context, a: Link, b: Link, at: Link, prop: str) -> Reading:
     opposite = at.target.kind == "opposite"
     yes = holds != opposite
     plabel = ctx.lex.props[prop]["label"]
+    # a statement of a disjoint property ("did not sign" for "sign") is the graph saying no
+    denied = [] if holds else [st for d in ctx.lex.props[prop].get("disjoint", []) for st in sts_between(ctx, a, b, _family(ctx.lex, d))]
     if holds:
-        label = f"{'no' if opposite else 'yes'}: the graph states {la} {plabel} {lb}" if not opposite else f"no: {la} {plabel} {lb}"
+        stated = (
+            _agent_first(ctx, sts[0], ctx.lex.props[sts[0]["p"]].get("verb") or ctx.lex.props[sts[0]["p"]]["label"])
+            if sts
+            else f"{la} {plabel} {lb}"
+        )
+        label = f"no: {stated}" if opposite else f"yes: the graph states {stated}"
+    elif denied:
+        dlabel = ctx.lex.props[denied[0]["p"]].get("verb") or ctx.lex.props[denied[0]["p"]]["label"]
+        label = f"{'yes' if opposite else 'no'}: the graph states {_agent_first(ctx, denied[0], dlabel)}"
+        sts = denied
     else:
         label = f"{'yes' if opposite else 'no'}: nothing in the graph states {la} {plabel} {lb}"
     item = AnswerItem(None, label, evidence=[st["evidence"] for st in sts])
     r = Reading("check", f"{prop}({la}, {lb})?", [a, b, at], [item], _ASK, bind, verdict="yes" if yes else "no")
     r.texts = [st["evidence"].quote for st in sts] + [v for st in sts for vs in st["quals"].values() for v in vs]
-    if not holds:
+    if not holds and not denied:
         r.bonus -= 0.2
+    if holds or denied:  # a name by the two may modify them; never for "nothing states it"
+        r.neighbours = ctx.surroundings(a.target) | ctx.surroundings(b.target)
     return r
+
+
+def sts_between(ctx: Context, a: Link, b: Link, fam: set[str]) -> list[dict]:
+    return [st for st in ctx.statements(a.target) if {st["s"], st["o"]} == {a.target, b.target} and st["p"] in fam]
+
+
+def _agent_first(ctx: Context, st: dict, plabel: str) -> str:
+    """'United States did not sign the declaration': the statement in the order its verb reads."""
+    s, o = (st["o"], st["s"]) if ctx.lex.props[st["p"]]["inverse_voice"] else (st["s"], st["o"])
+    return f"{ctx.g.label(s)} {plabel} {ctx.g.label(o)}"
 
 
 def _type_check(ctx: Context, a: Link, b: Link | None) -> list[Reading]:
@@ -653,7 +682,7 @@ def _value_reading(ctx: Context, anchor: Link, uses: list[Link], d: str, hits: l
     r = Reading("value", f"{d}({ctx.g.label(anchor.target)})", [anchor, *uses], _dedupe_values(items), _VALUES,
                 {"x": _nn(anchor.target), "d": _nn(ctx.lex.prop_iri(d))}, figure=True)  # fmt: skip
     r.texts = anchor_texts(ctx, anchor.target)
-    r.neighbours = ctx.neighbours(anchor.target)
+    r.neighbours = ctx.surroundings(anchor.target)
     if ctx.qtype == "when" and ctx.lex.is_date(d):
         r.bonus += 0.3
     if ctx.qtype in ("how much", "how many") and ctx.lex.is_number(d):
@@ -715,7 +744,7 @@ def _observation(ctx: Context, anchor: Link, hits: list[dict], lits: list[dict])
         elif not any(w.text in ("since", "from") for w in ctx.words):
             r.bonus -= 0.6
     r.texts = anchor_texts(ctx, anchor.target)
-    r.neighbours = ctx.neighbours(anchor.target)
+    r.neighbours = ctx.surroundings(anchor.target)
     return r
 
 
@@ -746,7 +775,7 @@ def _qualifier_values(ctx: Context, anchor: Link, vls: list[Link], q: str) -> li
                     _dedupe_values(items), "", {}, figure=True)  # fmt: skip
         r.texts = [st["evidence"].quote for st in g_sts] + [v for st in g_sts for vs in st["quals"].values() for v in vs]
         r.texts += anchor_texts(ctx, anchor.target)
-        r.neighbours = ctx.neighbours(anchor.target)
+        r.neighbours = ctx.surroundings(anchor.target)
         out.append(r)
     return out
 
@@ -785,7 +814,7 @@ def categories(ctx: Context) -> list[Reading]:
         b = {"x": _nn(cat.target), "p": _nn(ctx.lex.prop_iri("kindOf"))}
         r = Reading("members", f"kindOf(?, {ctx.g.label(cat.target)})", [cat], found, _query([_EDGE["in"]]), b, bonus=-0.1)
         r.texts = [e.quote for i in found for e in i.evidence]
-        r.neighbours = ctx.neighbours(cat.target)
+        r.neighbours = ctx.surroundings(cat.target)
         out.append(r)
         for other in ctx.entities:
             if other.target == cat.target or not _free(other, cat) or other.score < 0.7:
