@@ -59,6 +59,7 @@ class Context:
         self.relations = [x for x in links if x.kind == "phrase" and x.target.kind in ("verb", "noun", "noun_inv", "opposite")]
         self.values = [x for x in links if x.kind == "phrase" and x.target.kind == "value"]
         self._statements: dict[str, list[dict]] = {}
+        ents = _drop_swallowing_claims(ents, lex)
         self.entities = _best_entities(ents, words)
         self.entities = _best_entities(self.entities + self._derived(), words)
         self.numbers = [x for x in links if x.kind == "number"]
@@ -171,6 +172,17 @@ def _evidence(r) -> Evidence:
 
 def _local(iri: str) -> str:
     return iri[len(KGO) :] if iri.startswith(KGO) else iri
+
+
+def _drop_swallowing_claims(ents: list[Link], lex: AskLexicon) -> list[Link]:
+    """A weak partial match into a claim's sentence that swallows an exact name ("tech leaders ... the
+    Great Hall" into a 25-word claim around "Great Hall") is not a name of the claim: the exact one speaks."""
+    exact = [(x.start, x.end) for x in ents if x.score >= 0.95]
+    return [
+        x for x in ents
+        if x.score >= 0.7 or not lex.is_a(x.target, "Claim")
+        or not any(x.start <= a and b <= x.end and (a, b) != (x.start, x.end) for a, b in exact)
+    ]  # fmt: skip
 
 
 def _best_entities(links: list[Link], words: list[Word]) -> list[Link]:
