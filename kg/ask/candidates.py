@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.ask.answer import AnswerItem, Evidence
-from kg.ask.lexicon import AGENT_CLASSES, KGO, NEGATIONS, AskLexicon, Phrase
+from kg.ask.lexicon import AGENT_CLASSES, KGO, NEGATIONS, AskLexicon, Phrase, plural_base
 from kg.ask.linking import Link, Word
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -496,6 +496,9 @@ def _multi(ctx: Context, readings: list[Reading]) -> list[Reading]:
         if len(anchors) < 2:
             continue
         chosen = [r for r in anchors.values() if all(_free(r.uses[0], o.uses[0]) for o in anchors.values() if o is not r)]
+        spans = {(r.uses[0].start, r.uses[0].end) for r in anchors.values()}
+        if len(spans) == 1 and _plural_name(ctx, next(iter(anchors.values())).uses[0]):
+            chosen = list(anchors.values())  # "the two Wangs": every person the plural surname names
         if len(chosen) < 2 or not _coordinated(ctx, [r.uses[0] for r in chosen]):
             continue
         if both:
@@ -512,6 +515,11 @@ def _multi(ctx: Context, readings: list[Reading]) -> list[Reading]:
         out.append(Reading("relation", op.join(r.intent for r in chosen), _dedupe_links(uses), list(items.values()),
                            chosen[0].sparql, chosen[0].bindings, bonus=min(r.bonus for r in chosen)))  # fmt: skip
     return out
+
+
+def _plural_name(ctx: Context, x: Link) -> bool:
+    w = ctx.words[x.start]
+    return x.end - x.start == 1 and x.via == "partial name" and w.raw[:1].isupper() and plural_base(w.text) != w.text
 
 
 _COORDINATION = re.compile(r"^[\s,;/&]*(?:(?:and|or|plus|as well as|&)\s+)?(?:(?:the|both|also)\s+)*$", re.I)

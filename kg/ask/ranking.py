@@ -15,6 +15,8 @@ from kg.ask.candidates import Reading, quote_words
 from kg.ask.lexicon import plural_base
 from kg.ask.linking import Word
 
+# "the two kinds of X", "the three founders": a count word the answers agree with
+COUNT_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 UNEXPLAINED = 1.2  # cost of a content word the reading does not account for
 BY_EVIDENCE = 0.5  # a word found only in the answers' quotes counts half
 
@@ -144,6 +146,11 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
         if w.i in modifiers:  # a name of something the anchor is linked to: a modifier ("the Paris declaration")
             m = modifiers[w.i]
             explained[w.i] = f"modifier: {g.label(m.target) if m.kind == 'entity' else 'class ' + m.target}"
+            score += BY_EVIDENCE
+            continue
+        n = COUNT_WORDS.get(w.text, int(w.text) if w.text.isdigit() and len(w.text) <= 2 else None)
+        if n is not None and r.answers and not r.figure and r.verdict is None and len(r.answers) == n:
+            explained[w.i] = f"the number of answers ({n})"
             score += BY_EVIDENCE
             continue
         if labels and all({w.text, plural_base(w.text)} & lw for lw in labels):  # "what kind of LLMs" -> "smaller LLMs"
