@@ -237,3 +237,10 @@ def test_the_declaration_of_an_event_at_a_place(g):
     """'the Paris declaration': a class noun and a place name the declaration of the summit held there."""
     a = g.ask("who did not sign the paris declaration")
     assert {x.label for x in a.answers} == {"UK", "United States"}
+
+
+def test_a_count_word_the_answers_disagree_with_is_not_explained(g):
+    """'three kinds' when the graph has two: not read as if the count were not there."""
+    with pytest.raises(NotUnderstood) as err:
+        g.ask("which three kinds of heterogeneous integration are there")
+    assert "three" in err.value.unexplained
