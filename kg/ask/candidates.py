@@ -72,6 +72,7 @@ class Context:
         'lei jun's company', 'the Paris declaration': the neighbours of the named entity in that class."""
         out: list[Link] = []
         words = self.words
+        linked = {x.target for x in self.entities}
         for e in self.entities:
             if e.score < 0.85:
                 continue
@@ -94,6 +95,9 @@ class Context:
                     near = sorted({n for m in events for n in self.neighbours(m) if n in self.lex.entities and n != e.target
                                    and self.lex.is_a(n, c.target)})  # fmt: skip
                     weight, via = 0.7, f"the {c.target} of an event at {self.g.label(e.target)}"
+                named = [n for n in near if n in linked]
+                if named and len(named) < len(near):  # "the meeting at the Great Hall": the one the words also name
+                    near = named
                 for n in near:
                     start, end = min(e.start, c.start), max(e.end, c.end)
                     out.append(Link("entity", start, end, n, round(weight * e.score / max(1, len(near)) ** 0.5, 3), via))
@@ -112,6 +116,9 @@ class Context:
             if st["o"] == e.target and st["p"] == "venue" and st["s"] in self.lex.entities and self.lex.is_a(st["s"], "Event")
         ]
         events = sorted(set(events))
+        named = [x for x in events if x in {y.target for y in self.entities}]
+        if named and len(named) < len(events):  # the event the question's other words also name
+            events = named
         score = round(0.8 * e.score / max(1, len(events)) ** 0.5, 3)
         return [Link("entity", e.start, e.end, x, score, f"the event at {self.g.label(e.target)}") for x in events]
 
