@@ -17,7 +17,7 @@ def render_answer(a: Answer, explain: bool = False) -> str:
         lines.append("No answers: the graph states nothing for this reading (that is not a 'no')")
         return "\n".join(lines)
     for n, item in enumerate(a.answers, 1):
-        value = f" = {item.value}" if item.value is not None and item.value != item.label else ""
+        value = f" = {item.value}" if item.value is not None and str(item.value) not in item.label else ""
         lines.append(f"{n}. {item.label}{value}")
         for ev in item.evidence:
             lines.append(f"     “{' '.join(ev.quote.split())}” [{ev.source} {ev.start}-{ev.end}]")

@@ -244,3 +244,12 @@ def test_a_count_word_the_answers_disagree_with_is_not_explained(g):
     with pytest.raises(NotUnderstood) as err:
         g.ask("which three kinds of heterogeneous integration are there")
     assert "three" in err.value.unexplained
+
+
+def test_a_qualifier_of_the_statement_whose_quote_names_the_entity(g):
+    """The data is neither end of the rule's statement, but its quote names it, and the statement's
+    FLOP thresholds are what the question asks for."""
+    a = g.ask("what is the FLOP threshold for biological sequence data")
+    assert sorted(float(x.value) for x in a.answers) == [1e23, 1e24]
+    assert all("biological sequence data" in e.quote for x in a.answers for e in x.evidence)
+    assert "1e+24 = " not in "\n".join(x.label for x in a.answers)

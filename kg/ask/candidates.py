@@ -141,22 +141,38 @@ class Context:
         if x not in self._statements:
             import pyoxigraph as ox
 
-            rows = self.select(_STATEMENTS, {"x": ox.NamedNode(x)})
-            by: dict[str, dict] = {}
-            for r in rows:
-                st = r["st"].value
-                d = by.get(st)
-                if d is None:
-                    o = r["o"]
-                    d = by[st] = {
-                        "s": r["s"].value, "p": _local(r["p"].value), "o": o.value, "o_iri": type(o).__name__ == "NamedNode",
-                        "evidence": _evidence(r),
-                        "quals": {},
-                    }  # fmt: skip
-                if "qp" in r:
-                    d["quals"].setdefault(_local(r["qp"].value), []).append(r["qv"].value)
-            self._statements[x] = list(by.values())
+            self._statements[x] = _statements_of(self.select(_STATEMENTS, {"x": ox.NamedNode(x)}))
         return self._statements[x]
+
+    def enclosing(self, x: str) -> list[dict]:
+        """Statements whose evidence holds a mention of x although x is neither end: 'the threshold for
+        models trained on biological sequence data' is a qualifier of the rule's statement whose quote
+        names the data. One query, only when a reading needs it."""
+        import pyoxigraph as ox
+
+        key = "enclosing " + x
+        if key not in self._statements:
+            self._statements[key] = [
+                st for st in _statements_of(self.select(_ENCLOSING, {"x": ox.NamedNode(x)})) if x not in (st["s"], st["o"])
+            ]
+        return self._statements[key]
+
+
+def _statements_of(rows) -> list[dict]:
+    by: dict[str, dict] = {}
+    for r in rows:
+        st = r["st"].value
+        d = by.get(st)
+        if d is None:
+            o = r["o"]
+            d = by[st] = {
+                "s": r["s"].value, "p": _local(r["p"].value), "o": o.value, "o_iri": type(o).__name__ == "NamedNode",
+                "evidence": _evidence(r),
+                "quals": {},
+            }  # fmt: skip
+        if "qp" in r:
+            d["quals"].setdefault(_local(r["qp"].value), []).append(r["qv"].value)
+    return list(by.values())
 
 
 # Each side of the UNION starts from the entity and binds the side it is on (BIND), so the engine
@@ -170,6 +186,15 @@ _STATEMENTS = """SELECT * WHERE {
   { ?st rdf:object ?x . BIND(?x AS ?o) ?st rdf:subject ?s ; rdf:predicate ?p ; kgo:evidence ?quote ;
       prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
     OPTIONAL { ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset)) } }
+}"""
+
+
+_ENCLOSING = """SELECT * WHERE {
+  ?m kgo:mentionOf ?x ; prov:wasDerivedFrom ?src ; kgo:startOffset ?ms ; kgo:endOffset ?me .
+  ?st prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
+  FILTER(?start <= ?ms && ?me <= ?end)
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgo:evidence ?quote .
+  OPTIONAL { ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset)) }
 }"""
 
 
@@ -779,6 +804,8 @@ def _qualifier_values(ctx: Context, anchor: Link, vls: list[Link], q: str) -> li
     """A qualifier of a statement about the anchor: 'Harithas's role at CSIS', 'the FLOP threshold for X'."""
     out: list[Reading] = []
     sts = [st for st in ctx.statements(anchor.target) if q in st["quals"]]
+    if not sts:  # the anchor named inside a statement's evidence, as its condition
+        sts = [st for st in ctx.enclosing(anchor.target) if q in st["quals"]]
     if not sts:
         return out
     others = [o for o in ctx.entities if o.target != anchor.target and _free(o, anchor, *vls)]
