@@ -253,3 +253,19 @@ def test_a_qualifier_of_the_statement_whose_quote_names_the_entity(g):
     assert sorted(float(x.value) for x in a.answers) == [1e23, 1e24]
     assert all("biological sequence data" in e.quote for x in a.answers for e in x.evidence)
     assert "1e+24 = " not in "\n".join(x.label for x in a.answers)
+
+
+def test_an_entity_named_by_class_word_and_description(g):
+    """'the Treasury's proposed rule': a Regulation whose names or description hold 'proposed' and whose
+    neighbour is the Treasury; 'the outbound investment rule' likewise."""
+    a = g.ask("who issued the treasury's proposed rule")
+    assert [x.label for x in a.answers] == ["U.S. Department of the Treasury"]
+    a = g.ask("what's the comment deadline for the outbound investment rule")
+    assert [x.value for x in a.answers] == ["2024-08-04"]
+
+
+def test_answers_of_another_class_than_the_asked_one_are_not_an_answer(g):
+    """'which country developed R-1': DeepSeek is a company, so the reading does not explain 'country'."""
+    with pytest.raises(NotUnderstood) as err:
+        g.ask("which country developed R-1")
+    assert "country" in err.value.unexplained

@@ -61,7 +61,7 @@ class Context:
         self._statements: dict[str, list[dict]] = {}
         ents = _drop_swallowing_claims(ents, lex)
         self.entities = _best_entities(ents, words)
-        self.entities = _best_entities(self.entities + self._derived(), words)
+        self.entities = _best_entities(self.entities + self._derived() + self._described(), words)
         self.numbers = [x for x in links if x.kind == "number"]
         self.years = [x for x in links if x.kind == "year"]
         self.compares = [x for x in links if x.kind == "compare"]
@@ -90,7 +90,7 @@ class Context:
                 around = sorted(self.neighbours(e.target))
                 near = [n for n in around if n in self.lex.entities and n != e.target and self.lex.is_a(n, c.target)]
                 weight, via = 0.8, f"the {c.target} of {self.g.label(e.target)}"
-                if not near:  # 'the Paris declaration': the declaration of an event held at the place
+                if not near and self.lex.is_a(e.target, "Place"):  # 'the Paris declaration': of an event held there
                     events = [m for m in around if m in self.lex.entities and self.lex.is_a(m, "Event")]
                     near = sorted({n for m in events for n in self.neighbours(m) if n in self.lex.entities and n != e.target
                                    and self.lex.is_a(n, c.target)})  # fmt: skip
@@ -101,6 +101,44 @@ class Context:
                 for n in near:
                     start, end = min(e.start, c.start), max(e.end, c.end)
                     out.append(Link("entity", start, end, n, round(weight * e.score / max(1, len(near)) ** 0.5, 3), via))
+        return out
+
+    def _described(self) -> list[Link]:
+        """Entities named by a class word and the words before it that their names or description hold,
+        or that name a neighbour: 'the outbound investment rule', 'the Treasury's proposed rule'."""
+        out: list[Link] = []
+        words = self.words
+        desc = self.g.memo("ask-description-words", lambda: _description_words(self.lex))
+        for c in self.classes:
+            k, mods = c.start - 1, []
+            while k >= 0 and c.start - k <= 4 and (words[k].content or words[k].text == "poss"):
+                if words[k].content:
+                    mods.append(words[k])
+                k -= 1
+            if not mods:
+                continue
+            by_word = {
+                w.i: {x.target for x in self.links if x.kind == "entity" and x.score >= 0.6 and x.start <= w.i < x.end} for w in mods
+            }
+            strong = {i for x in self.links if x.kind == "entity" and x.score >= 0.9 for i in x.span}
+            found = []
+            for iri_, ws in desc.items():
+                if not self.lex.is_a(iri_, c.target):
+                    continue
+                near = None
+                for w in mods:
+                    # a word that names something ("american", "AI") must name a neighbour, not a word of the prose
+                    if w.i not in strong and (w.forms & ws or w.stem in ws):
+                        continue
+                    near = self.neighbours(iri_) if near is None else near
+                    if not by_word[w.i] & near:
+                        break
+                else:
+                    found.append(iri_)
+            if 1 <= len(found) <= 3:
+                start = min(w.i for w in mods)
+                for iri_ in sorted(found):
+                    out.append(Link("entity", start, c.end, iri_, round(0.8 / len(found) ** 0.5, 3), f"the {c.target} so described"))
         return out
 
     def _events_at(self, e: Link) -> list[Link]:
@@ -156,6 +194,17 @@ class Context:
                 st for st in _statements_of(self.select(_ENCLOSING, {"x": ox.NamedNode(x)})) if x not in (st["s"], st["o"])
             ]
         return self._statements[key]
+
+
+def _description_words(lex: AskLexicon) -> dict[str, frozenset[str]]:
+    from kg.text import tokens
+
+    out = {}
+    for iri_, e in lex.entities.items():
+        text = " ".join([e.get("label") or "", *(e.get("aliases") or []), e.get("description") or ""])
+        ws = {t.text for t in tokens(text)}
+        out[iri_] = frozenset(ws | {plural_base(w) for w in ws} | {lex.stem(w) for w in ws})
+    return out
 
 
 def _statements_of(rows) -> list[dict]:

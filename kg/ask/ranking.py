@@ -98,6 +98,15 @@ def g_is_a(g, iri: str, cls: str) -> bool:
     return _memo(g)[0].is_a(iri, cls)
 
 
+def _may_be(g, iri: str, cls: str) -> bool:
+    """Of the class, or typed only more broadly (an Organization may be the company asked for)."""
+    from kg.ask import _memo
+
+    lex = _memo(g)[0]
+    e = lex.entities.get(iri)
+    return lex.is_a(iri, cls) or bool(e and set(e["types"]) & lex.ancestors(cls))
+
+
 def _names(g, iri: str) -> set[str]:
     e = g.entity(iri) if iri else {}
     return {n.lower() for n in [e.get("label", ""), *e.get("aliases", [])] if n}
@@ -167,6 +176,16 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
             continue
         unexplained.append(w.i)
         score -= UNEXPLAINED
+    # "which model ...": answers that are not models answer another question, whatever else the words fit
+    asked = [x for x in links if x.kind == "class" and x.start == 1 and words[0].text in ("which", "what") and x not in r.uses]
+    for x in asked:
+        ents = [i.iri for i in r.answers if i.iri]
+        if ents and not r.figure and r.verdict is None and not any(_may_be(g, e, x.target) for e in ents):
+            for i in x.span:
+                if i in explained and i not in unexplained:
+                    del explained[i]
+                    unexplained.append(i)
+                    score -= UNEXPLAINED + BY_EVIDENCE
     if r.shape == "check" and r.verdict == "no":
         score -= 0.05
     return Ranked(round(score, 3), r, explained, unexplained)
