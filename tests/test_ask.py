@@ -269,3 +269,22 @@ def test_answers_of_another_class_than_the_asked_one_are_not_an_answer(g):
     with pytest.raises(NotUnderstood) as err:
         g.ask("which country developed R-1")
     assert "country" in err.value.unexplained
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("does Scott argue that smaller LLMs are cheaper to run", "yes"),
+        ("did Xi say China must keep upgrading traditional industries", "yes"),
+        ("did Xi Jinping say traditional industries must be eliminated", "no"),
+        ("does lu think the general LLM is the optimal route to industrial AI", "no"),
+    ],
+)
+def test_yes_no_about_what_someone_holds(g, question, verdict):
+    """A claim of the person whose words hold the question; 'no' only when the clause holding the
+    question's words is negated in the claim, with the claim's own quote as evidence."""
+    a = g.ask(question)
+    assert a.verdict == verdict, a.answers[0].label if a.answers else a.intent
+    assert a.intent.startswith("claimant(")
+    quotes = [e.quote for e in a.answers[0].evidence]
+    assert len(quotes) >= 2  # the claim's words and its attribution

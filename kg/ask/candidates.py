@@ -43,6 +43,7 @@ class Reading:
     bonus: float = 0.0
     note: str | None = None
     texts: list[str] = field(default_factory=list)  # evidence and qualifier texts (for the quote overlap feature)
+    paraphrase: bool = False  # the answer is a quoted claim: any question word its text holds is explained by it
     neighbours: set[str] = field(default_factory=set)  # the anchor's neighbours: a name among them is a modifier
 
 
@@ -394,7 +395,7 @@ def answer_types_agree(ctx: Context, items: list[AnswerItem]) -> bool:
 def generate(ctx: Context) -> list[Reading]:
     out: list[Reading] = []
     if ctx.qtype == "yesno":  # a yes/no question is answered by a verdict, never by a list
-        return checks(ctx) + date_checks(ctx) + trend_checks(ctx)
+        return checks(ctx) + date_checks(ctx) + trend_checks(ctx) + claim_checks(ctx)
     out += relations(ctx)
     out += neighbour_readings(ctx)
     out += values(ctx)
@@ -641,6 +642,83 @@ def checks(ctx: Context) -> list[Reading]:
 
 
 _ASK = "SELECT * WHERE {\n  { ?a ?p ?b } UNION { ?b ?p ?a }\n}"
+
+
+# Verbs that report what someone holds: "does Scott say ...", "did Xi argue ...", "does Lu think ..."
+_SAYING = frozenset(
+    """say says said think thinks thought argue argues argued believe believes believed claim claims claimed
+    want wants wanted warn warns warned expect expects expected suggest suggests suggested agree agrees agreed
+    hold holds held see sees saw consider considers considered insist insists insisted predict predicts predicted
+    call calls called describe describes described view views""".split()
+)
+_NEGATED = re.compile(r"\b(not|no|never|cannot|nor|neither)\b|n[’']t\b", re.I)
+
+
+_CLAUSES = re.compile(r",|;|:|\bbut\b|\bwhile\b|\bwhereas\b|\band\b(?=\s+(?:not|never)\b)", re.I)
+
+
+def _denies(text: str, hit: list[Word]) -> bool:
+    """Whether the clause of the claim that holds most of the question's words is negated: 'China must
+    keep upgrading traditional industries and not treat them as low-end industries to be eliminated'
+    says yes to upgrading and no to eliminating."""
+
+    def matches(clause: str) -> tuple[int, int]:
+        ws = quote_words([clause])
+        found = [
+            w.i for w in hit if {w.text, plural_base(w.text), w.stem} & ws or any(len(w.stem) >= 4 and q.startswith(w.stem) for q in ws)
+        ]
+        return len(found), max(found, default=-1)  # equals: the clause holding the question's later words (its predicate)
+
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()] or [text]
+    best = max(clauses, key=matches)
+    return bool(_NEGATED.search(best))
+
+
+def claim_checks(ctx: Context) -> list[Reading]:
+    """'Does Jen Zhu Scott say smaller LLMs are cheaper to run?': a claim of the person whose words hold
+    the rest of the question; 'yes' when the question and the claim agree in polarity, 'no' when the
+    claim says the opposite ("not necessarily the optimal route"), each with the claim's quote."""
+    out: list[Reading] = []
+    saying = {w.i for w in ctx.words if w.text in _SAYING}
+    if not saying:
+        return out
+    # "doesn't X say ...": a negated auxiliary opening the question asks for confirmation, it negates nothing
+    lead = 2 if len(ctx.words) > 1 and ctx.words[1].text in ("t", "nt") else 1
+    asked_not = any(w.text in NEGATIONS for w in ctx.words[lead:])
+    for a in ctx.entities:
+        if a.score < 0.6:
+            continue
+        rest = [w for w in ctx.words if w.content and not a.start <= w.i < a.end and w.i not in saying]
+        if not rest:
+            continue
+        for st in ctx.statements(a.target):
+            if st["p"] != "claimant" or st["o"] != a.target:
+                continue
+            claim = st["s"]
+            # the claim's own words: its label and the quotes of its other statements (the claimant
+            # statement's quote is the attribution, "Lu writes:")
+            own = [x["evidence"] for x in ctx.statements(claim) if x["p"] != "claimant"]
+            texts = [ctx.g.label(claim), *dict.fromkeys(e.quote for e in own)]
+            words = quote_words(texts)
+            hit = [
+                w
+                for w in rest
+                if {w.text, plural_base(w.text), w.stem} & words or any(len(w.stem) >= 4 and q.startswith(w.stem) for q in words)
+            ]
+            if len(hit) < max(2, 0.6 * len(rest)):
+                continue
+            denies = _denies(ctx.g.label(claim), hit)
+            yes = denies == asked_not
+            said = ctx.g.label(claim)
+            label = f"yes: {ctx.g.label(a.target)} holds that {said}" if yes else f"no: {ctx.g.label(a.target)} holds that {said}"
+            item = AnswerItem(claim, label, evidence=[*dict.fromkeys(own), st["evidence"]])
+            r = Reading("check", f"claimant({said}, {ctx.g.label(a.target)})?", [a], [item], "", {},
+                        verdict="yes" if yes else "no", bonus=-0.2)  # fmt: skip
+            r.explained = set(saying)
+            r.texts = texts
+            r.paraphrase = True
+            out.append(r)
+    return out
 
 
 def _check(ctx: Context, a: Link, b: Link, at: Link, prop: str) -> Reading:

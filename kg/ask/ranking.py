@@ -166,7 +166,7 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
             explained[w.i] = "the answers' name"
             score += BY_EVIDENCE
             continue
-        if w.i in other_relation:
+        if w.i in other_relation and not r.paraphrase:
             unexplained.append(w.i)
             score -= UNEXPLAINED
             continue
