@@ -411,14 +411,17 @@ def _grouped(sub, deg, r, rng):
         weight[key] = weight.get(key, 0.0) + 1.0
     centre = _place_discs(k, weight, radius, rng)
     # each group turned so that its members linked outside face the groups they link to
-    torque = np.zeros((k, 2))  # sum of (cross, dot) between a member's offset and its outward direction
-    for a, b in zip(e[between, 0], e[between, 1], strict=True):
-        for m, other in ((a, b), (b, a)):
-            c, o = member[m], member[other]
-            u = inner[c][np.searchsorted(parts[c], m)]
-            v = centre[o] - centre[c]
-            v = v / (np.hypot(*v) or 1.0)
-            torque[c] += (u[0] * v[1] - u[1] * v[0], u[0] * v[0] + u[1] * v[1])
+    offset = np.zeros((sub.vcount(), 2))
+    for c, idx in enumerate(parts):
+        offset[idx] = inner[c]
+    m = np.concatenate([e[between, 0], e[between, 1]])  # a member linked outside, and the other end
+    o = np.concatenate([e[between, 1], e[between, 0]])
+    u, v = offset[m], centre[member[o]] - centre[member[m]]
+    v /= np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-9)[:, None]
+    # per group: sums of cross and dot products between offsets and outward directions
+    torque = np.column_stack(
+        [np.bincount(member[m], u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0], k), np.bincount(member[m], (u * v).sum(axis=1), k)]
+    )
     xy = np.zeros((sub.vcount(), 2))
     out = []
     for c, idx in enumerate(parts):
@@ -451,6 +454,13 @@ def _place_discs(k: int, weight: dict, radius, rng, rounds: int = 200):
     lb = np.array([b for _, b in pairs], dtype=np.int64)
     lw = np.array([weight[q] for q in pairs])
     lw = lw / lw.max() if len(lw) else lw
+    need_all = radius[ia] + radius[ib] + GROUP_GAP
+    share_all = area[ib] / (area[ia] + area[ib])  # the smaller disc moves more
+    to_a = area[lb] / (area[la] + area[lb])
+
+    def acc(idx, vec):  # sums of 2-d vectors per disc (np.add.at, faster)
+        return np.column_stack([np.bincount(idx, vec[:, 0], k), np.bincount(idx, vec[:, 1], k)])
+
     for step in range(rounds):
         cool = 1.0 - step / rounds
         before = p.copy()
@@ -460,23 +470,19 @@ def _place_discs(k: int, weight: dict, radius, rng, rounds: int = 200):
             dist = np.hypot(d[:, 0], d[:, 1]) + 1e-9
             gapd = dist - radius[la] - radius[lb] - GROUP_GAP
             move = (d / dist[:, None]) * (0.05 * cool * lw * np.maximum(gapd, 0))[:, None]
-            np.add.at(p, la, move * (area[lb] / (area[la] + area[lb]))[:, None])
-            np.add.at(p, lb, -move * (area[la] / (area[la] + area[lb]))[:, None])
-        for _ in range(3):
+            p += acc(la, move * to_a[:, None]) - acc(lb, move * (1 - to_a)[:, None])
+        for _ in range(2):
             d = p[ib] - p[ia]
             dist = np.hypot(d[:, 0], d[:, 1])
-            need = radius[ia] + radius[ib] + GROUP_GAP
-            over = dist < need
+            over = dist < need_all
             if not over.any():
                 break
-            a, b, d, dist, need = ia[over], ib[over], d[over], dist[over], need[over]
+            a, b, d, dist, need, share = ia[over], ib[over], d[over], dist[over], need_all[over], share_all[over]
             tiny = dist < 1e-6
             d[tiny] = np.column_stack([np.cos(a[tiny] * 2.4), np.sin(a[tiny] * 2.4)])
             dist[tiny] = 1.0
             push = (d / dist[:, None]) * (need - dist)[:, None]
-            share = area[b] / (area[a] + area[b])  # the smaller disc moves more
-            np.add.at(p, a, -push * share[:, None])
-            np.add.at(p, b, push * (1 - share)[:, None])
+            p += acc(b, push * (1 - share)[:, None]) - acc(a, push * share[:, None])
         if step > 20 and float(np.abs(p - before).max()) < 0.5:  # settled (to half a pixel)
             break
     for _ in range(200):  # last: no two discs overlap at all
