@@ -331,7 +331,7 @@ def layout(
     return {n: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for i, n in enumerate(order)}
 
 
-def _force(sub, deg, r, rng, damping: float = HUB_DAMPING, finish: bool = True):
+def _force(sub, deg, r, rng, damping: float = HUB_DAMPING, finish: bool = True, niter: int | None = None):
     """One connected piece laid out by Fruchterman-Reingold, in pixels; `finish`: evened out (50
     nodes and more) and discs pushed apart (else the caller does it)."""
     import numpy as np
@@ -345,7 +345,7 @@ def _force(sub, deg, r, rng, damping: float = HUB_DAMPING, finish: bool = True):
     half = math.sqrt(n) / 2
     start = rng.uniform(-half, half, (n, 2)).tolist()
     grid = "grid" if n > 300 else "nogrid"  # the grid: 12x faster at 1,000 nodes
-    niter = 500 if n <= 2000 else 300  # large maps: settled enough, 40% less time
+    niter = niter or (500 if n <= 2000 else 300)  # large maps: settled enough, 40% less time
     xy = np.array(sub.layout_fruchterman_reingold(seed=start, weights=w, grid=grid, niter=niter).coords)
     if finish and 50 <= n <= 2000:
         xy = _even_out(xy, SPREAD)
@@ -359,6 +359,7 @@ def _force(sub, deg, r, rng, damping: float = HUB_DAMPING, finish: bool = True):
 COMMUNITY_DAMPING = 0.25  # community edge weight 1/(deg u * deg v)^this: a hub does not merge every group it touches
 RESOLUTION = 1.5  # modularity resolution: above 1, smaller groups (a meeting, not the whole of its article)
 INNER_DAMPING = 0.5  # hub damping inside one group
+GROUP_NITER = 250  # iterations for one group: a few dozen nodes settle well before 500
 GROUP_GAP = 60.0  # pixels between two communities' discs
 GROUP_SPACING = 28.0  # a group of n nodes spans about this * sqrt(n) pixels (90% of them within): ~50 px apart
 
@@ -392,7 +393,7 @@ def _grouped(sub, deg, r, rng):
         part = sub.subgraph(idx.tolist())
         # within a group, by the degrees inside it, and damped less: the group is small enough to read
         dense = len(idx) >= 8  # every group about equally dense: a chain is folded in, a crowded star opened up
-        xy = _force(part, np.array(part.degree(), dtype=float), r[idx], rng, INNER_DAMPING, finish=not dense)
+        xy = _force(part, np.array(part.degree(), dtype=float), r[idx], rng, INNER_DAMPING, finish=not dense, niter=GROUP_NITER)
         xy -= np.median(xy, axis=0)
         if dense:
             xy = _even_out(xy, SPREAD)
