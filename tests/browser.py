@@ -129,7 +129,9 @@ class Warm:
         self.call("Runtime.evaluate", session=True, expression="1")
         self.started = time.perf_counter() - t
 
-    def call(self, method: str, session: bool = False, **params):
+    def call(self, method: str, session: bool = False, timeout: float = 120.0, **params):
+        import select
+
         self._id += 1
         msg = {"id": self._id, "method": method, "params": params}
         if session:
@@ -137,6 +139,8 @@ class Warm:
         os.write(self._w, self._json.dumps(msg).encode() + b"\0")
         while True:
             while b"\0" not in self._buf:
+                if not select.select([self._r], [], [], timeout)[0]:
+                    raise RuntimeError(f"{method}: no reply from chromium in {timeout:.0f} s")
                 chunk = os.read(self._r, 1 << 16)
                 if not chunk:
                     raise RuntimeError("chromium closed the DevTools pipe")
@@ -149,9 +153,10 @@ class Warm:
                 return reply.get("result", {})
 
     _PAINTED = (
-        "new Promise(function (done) { (function check() { var s = document.getElementById('kg-status');"
+        "new Promise(function (done) { var t0 = Date.now(); (function check() { var s = document.getElementById('kg-status');"
         " if (s && s.dataset.state === 'drawn') requestAnimationFrame(function () { done([location.href, s.dataset.ms,"
-        " Math.round(performance.now())]); }); else setTimeout(check, 2); })(); })"
+        " Math.round(performance.now())]); }); else if (Date.now() - t0 > 60000) done([location.href, null, null]);"
+        " else setTimeout(check, 2); })(); })"
     )
 
     def load(self, path: Path) -> tuple[float, dict]:
@@ -165,6 +170,8 @@ class Warm:
             got = self.call("Runtime.evaluate", session=True, expression=self._PAINTED, awaitPromise=True, returnByValue=True)
             href, drawn, frame = got["result"]["value"]
             if href == url:
+                if drawn is None:
+                    raise RuntimeError(f"{url} did not draw within 60 s")
                 return time.perf_counter() - t, {"drawn_ms": int(drawn), "frame_ms": frame}
 
     def close(self) -> None:

@@ -172,6 +172,31 @@ def test_planted_communities_come_out_as_groups():
     assert pos == layout(set(nodes), edges)  # asking for the groups changes nothing
 
 
+def test_grouped_layout_is_the_same_under_any_hash_seed():
+    """Set order, dict order and igraph's random numbers must not leak into the picture."""
+    import subprocess
+    import sys
+
+    code = (
+        "import random, json; from kg.viz import layout\n"
+        "rng = random.Random(2); ns = {f'n{i}' for i in range(120)}; order = sorted(ns)\n"
+        "es = [(a, b, 'p', []) for a in order for b in order if a < b and (int(a[1:]) // 20 == int(b[1:]) // 20) and rng.random() < 0.3]\n"
+        "es += [(f'n{i}', f'n{(i + 37) % 120}', 'p', []) for i in range(0, 120, 9)]\n"
+        "found = []; pos = layout(ns, es, groups=found); print(json.dumps([sorted(pos.items()), found]))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True
+        ).stdout
+        for seed in ("1", "2", "31337")
+    }
+    import json
+
+    assert len(outs) == 1
+    pos, found = json.loads(outs.pop())
+    assert len(pos) == 120 and len(found) >= 4  # the grouped path was taken
+
+
 def test_pairs_within_matches_brute_force():
     import numpy as np
 
