@@ -693,7 +693,11 @@ def payload(
     pos = layout(shown, sel.edges, seed=seed, sizes=dict(zip(order, rad, strict=True)), groups=found)
     drawn = [gr for gr in found if len(gr[0]) >= HALO_MIN]  # groups drawn as a halo behind their members
     in_group = {order[m]: q for q, gr in enumerate(drawn) for m in gr[0]}
-    comm = communities(order, sel.edges, seed) if color_by == "community" else None
+    comm = None
+    if color_by == "community":
+        # the layout's groups where it made them (so a group's nodes share its halo's colour), else Louvain
+        louvain = communities(order, sel.edges, seed)
+        comm = [in_group[n] if n in in_group else len(drawn) + louvain[i] for i, n in enumerate(order)]
     ranked = sorted(range(len(order)), key=lambda i: (-values[i], ents[order[i]]["label"], order[i]))
     evidence = _Evidence()
     facts = facts or {}

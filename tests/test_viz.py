@@ -223,6 +223,9 @@ def test_size_and_community_options(g):
     sel = select(g, focus="Great Hall meeting", depth=2)
     pr = payload(g.lexicon, sel, size_by="pagerank", color_by="community")
     assert all("c" in n for n in pr["nodes"]) and len({n["c"] for n in pr["nodes"]}) > 1
+    whole = payload(g.lexicon, select(g), color_by="community")  # a grouped map: colour and halo agree
+    assert all(n["c"] == n["q"] for n in whole["nodes"] if "q" in n) and any("q" not in n for n in whole["nodes"])
+    assert not {n["c"] for n in whole["nodes"] if "q" in n} & {n["c"] for n in whole["nodes"] if "q" not in n}
     bt = payload(g.lexicon, sel, size_by="betweenness")
     assert [n["id"] for n in bt["nodes"]][:1] != [] and "c" not in bt["nodes"][0]
     with pytest.raises(Exception, match="unknown size"):
