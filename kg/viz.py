@@ -5,7 +5,7 @@ selection always gives the same picture; `python benchmarks/viz_render.py --engi
 engines side by side); a map of 50-2,000 connected nodes is laid out community by community, each
 community a group with a halo in the page. The page (kg/templates/viz.html) draws it on a canvas with its own small script: no
 physics, no library, nothing fetched. It sizes nodes by degree or centrality, colours them by class
-or by Louvain community, labels the most central ones first and more as you zoom (a label is drawn
+or by community (the layout's groups, else Louvain), labels the most central ones first and more as you zoom (a label is drawn
 only where it overlaps no other), and fades edges until a node or edge is selected.
 
 Every string from the data reaches a page as JSON inside a <script type="application/json"> block
