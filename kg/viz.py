@@ -3,10 +3,11 @@
 A map is laid out here, in Python, with igraph's Fruchterman-Reingold (C core, seeded, so the same
 selection always gives the same picture; `python benchmarks/viz_render.py --engines` times the
 engines side by side); a map of 50-2,000 connected nodes is laid out community by community, each
-community a group with a halo in the page. The page (kg/templates/viz.html) draws it on a canvas with its own small script: no
-physics, no library, nothing fetched. It sizes nodes by degree or centrality, colours them by class
-or by community (the layout's groups, else Louvain), labels the most central ones first and more as you zoom (a label is drawn
-only where it overlaps no other), and fades edges until a node or edge is selected.
+community a group with a halo in the page. The page (kg/templates/viz.html) draws it on a canvas
+with its own small script: no physics, no library, nothing fetched. It sizes nodes by degree or
+centrality, colours them by class or by community (the layout's groups, else Louvain), labels the
+most central ones first and more as you zoom (a label is drawn only where it overlaps no other),
+and fades edges until a node or edge is selected.
 
 Every string from the data reaches a page as JSON inside a <script type="application/json"> block
 (with <, >, & escaped) and is put into the DOM with textContent (or as SVG text nodes) only.
