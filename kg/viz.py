@@ -1,11 +1,13 @@
 """`kg viz`: network maps and a timeline as self-contained HTML files, plus GraphML/GEXF exports.
 
 A map is laid out here, in Python, with igraph's Fruchterman-Reingold (C core, seeded, so the same
-selection always gives the same picture): see benchmarks/viz_layout.py for the engines measured side
-by side. The page (kg/templates/viz.html) draws it on a canvas with its own small script: no
-physics, no library, nothing fetched. It sizes nodes by degree or centrality, colours them by class
-or by Louvain community, labels the most central ones first and more as you zoom (a label is drawn
-only where it overlaps no other), and fades edges until a node or edge is selected.
+selection always gives the same picture; `python benchmarks/viz_render.py --engines` times the
+engines side by side); a map of 50-2,000 connected nodes is laid out community by community, each
+community a group with a halo in the page. The page (kg/templates/viz.html) draws it on a canvas
+with its own small script: no physics, no library, nothing fetched. It sizes nodes by degree or
+centrality, colours them by class or by community (the layout's groups, else Louvain), labels the
+most central ones first and more as you zoom (a label is drawn only where it overlaps no other),
+and fades edges until a node or edge is selected.
 
 Every string from the data reaches a page as JSON inside a <script type="application/json"> block
 (with <, >, & escaped) and is put into the DOM with textContent (or as SVG text nodes) only.
@@ -279,13 +281,22 @@ EDGE_PX = 70.0  # median edge length in the laid-out picture
 HUB_DAMPING = 1.5  # edge weight 1/(deg u * deg v)^this: 0.5 and 1.0 left the curated graph one ball around China
 
 
-def layout(nodes, edges, seed: int = 7, sizes: dict[str, float] | None = None) -> dict[str, tuple[float, float]]:
+GROUPED = (50, 2000)  # components of this many nodes are laid out community by community
+HALO_MIN = 6  # a community of at least this many nodes gets a halo in the page
+
+
+def layout(
+    nodes, edges, seed: int = 7, sizes: dict[str, float] | None = None, groups: list | None = None
+) -> dict[str, tuple[float, float]]:
     """Seeded positions in pixels: each connected component laid out with Fruchterman-Reingold,
     nodes pushed apart where their discs overlap, components packed side by side (largest first).
 
     Attraction is weaker on edges at hubs (weight 1/(deg u * deg v)^HUB_DAMPING), so a country
-    linked to everything does not pull all clusters into one ball; each cluster gathers around its
-    own centre (a meeting, a rule)."""
+    linked to everything does not pull all clusters into one ball. A component of GROUPED size (a
+    map a person reads whole) is laid out by its communities (see `_grouped`): each one on its own,
+    then the communities placed as discs side by side, so a meeting, a rule or a list of models
+    shows as a group instead of a strand of one hairball. If `groups` (a list) is given, the
+    communities drawn are appended to it as (member indices in sorted node order, centre x, y, radius)."""
     import numpy as np
 
     order = sorted(nodes)
@@ -295,30 +306,200 @@ def layout(nodes, edges, seed: int = 7, sizes: dict[str, float] | None = None) -
     deg = np.array(G.degree(), dtype=float)
     r = np.array([(sizes or {}).get(n, 6.0) for n in order], dtype=float)
     pos = np.zeros((len(order), 2))
-    boxes = []
+    boxes, found = [], []
     with _SeededIgraph(seed):
         rng = np.random.default_rng(seed)
         for comp in sorted(G.connected_components(), key=lambda c: (-len(c), c[0])):
             comp = sorted(comp)
             if len(comp) == 1:
                 xy = np.zeros((1, 2))
+            elif GROUPED[0] <= len(comp) <= GROUPED[1]:
+                xy, parts = _grouped(G.subgraph(comp), deg[comp], r[comp], rng)
+                found.append((comp, parts))
             else:
-                sub = G.subgraph(comp)
-                # Weaker pull between hubs; its cost (2.5x) pays only on views a person reads whole.
-                w = [1.0 / (deg[comp[a]] * deg[comp[b]]) ** HUB_DAMPING for a, b in sub.get_edgelist()] if len(comp) <= 2000 else None
-                half = math.sqrt(len(comp)) / 2
-                start = rng.uniform(-half, half, (len(comp), 2)).tolist()
-                grid = "grid" if len(comp) > 300 else "nogrid"  # the grid: 12x faster at 1,000 nodes
-                niter = 500 if len(comp) <= 2000 else 300  # large maps: settled enough, 40% less time
-                xy = np.array(sub.layout_fruchterman_reingold(seed=start, weights=w, grid=grid, niter=niter).coords)
-                if 50 <= len(comp) <= 2000:
-                    xy = _even_out(xy, SPREAD)
-                xy *= _scale(xy, sub.get_edgelist(), r[comp])
-                xy = _separate(xy, r[comp])
-            xy -= (xy.min(axis=0) + xy.max(axis=0)) / 2
+                xy = _force(G.subgraph(comp), deg[comp], r[comp], rng)
+            mid = (xy.min(axis=0) + xy.max(axis=0)) / 2
+            xy -= mid
+            if found and found[-1][0] is comp:
+                found[-1] = (comp, [(m, (cx - mid[0], cy - mid[1]), rad) for m, (cx, cy), rad in found[-1][1]])
             boxes.append((comp, xy))
-    _pack(boxes, pos, r)
+    shift = _pack(boxes, pos, r)
+    if groups is not None:
+        for comp, parts in found:
+            for members, (cx, cy), radius in parts:
+                dx, dy = shift[id(comp)]
+                groups.append(([comp[m] for m in members], round(float(cx + dx), 1), round(float(cy + dy), 1), round(radius, 1)))
     return {n: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for i, n in enumerate(order)}
+
+
+def _force(sub, deg, r, rng, damping: float = HUB_DAMPING, finish: bool = True, niter: int | None = None):
+    """One connected piece laid out by Fruchterman-Reingold, in pixels; `finish`: evened out (50
+    nodes and more) and discs pushed apart (else the caller does it)."""
+    import numpy as np
+
+    n = sub.vcount()
+    if n == 1:
+        return np.zeros((1, 2))
+    edgelist = sub.get_edgelist()
+    # Weaker pull between hubs; its cost (2.5x) pays only on views a person reads whole.
+    w = [1.0 / (deg[a] * deg[b]) ** damping for a, b in edgelist] if n <= 2000 and damping else None
+    half = math.sqrt(n) / 2
+    start = rng.uniform(-half, half, (n, 2)).tolist()
+    grid = "grid" if n > 300 else "nogrid"  # the grid: 12x faster at 1,000 nodes
+    niter = niter or (500 if n <= 2000 else 300)  # large maps: settled enough, 40% less time
+    xy = np.array(sub.layout_fruchterman_reingold(seed=start, weights=w, grid=grid, niter=niter).coords)
+    if finish and 50 <= n <= 2000:
+        xy = _even_out(xy, SPREAD)
+    if edgelist:
+        xy *= _scale(xy, edgelist, r)
+    else:  # a community with no edge inside: its members in a small disc
+        xy *= EDGE_PX / max(float(np.ptp(xy, axis=0).max()), 1e-9) * math.sqrt(n) / 2
+    return _separate(xy, r) if finish else xy
+
+
+COMMUNITY_DAMPING = 0.25  # community edge weight 1/(deg u * deg v)^this: a hub does not merge every group it touches
+RESOLUTION = 1.5  # modularity resolution: above 1, smaller groups (a meeting, not the whole of its article)
+INNER_DAMPING = 0.5  # hub damping inside one group
+GROUP_NITER = 250  # iterations for one group: a few dozen nodes settle well before 500
+GROUP_GAP = 60.0  # pixels between two communities' discs
+GROUP_SPACING = 28.0  # a group of n nodes spans about this * sqrt(n) pixels (90% of them within): ~50 px apart
+
+
+def _grouped(sub, deg, r, rng):
+    """A component laid out community by community: Leiden (igraph, modularity on hub-damped
+    weights: Louvain's method, with connected communities) finds the groups; each is laid out on
+    its own (`_force`), about equally dense, turned to face the groups it links to, and the groups
+    are placed as discs: Fruchterman-Reingold on the graph of groups (weighted by the edges between
+    them), discs pulled toward the centre and pushed apart until none overlaps.
+    Returns positions and [(member indices, centre, radius)]."""
+    import numpy as np
+
+    edgelist = sub.get_edgelist()
+    w = [1.0 / (deg[a] * deg[b]) ** COMMUNITY_DAMPING for a, b in edgelist]
+    # Leiden (modularity): like Louvain, and its communities are connected
+    member = np.array(sub.community_leiden(objective_function="modularity", weights=w, resolution=RESOLUTION, n_iterations=-1).membership)
+    k = int(member.max()) + 1
+    # groups numbered largest first (ties: lowest member), so the result does not depend on igraph's numbering
+    first = {}
+    for i, c in enumerate(member):
+        first.setdefault(int(c), i)
+    counts = np.bincount(member, minlength=k)
+    rank = sorted(range(k), key=lambda c: (-counts[c], first[c]))
+    renum = np.empty(k, dtype=int)
+    renum[rank] = np.arange(k)
+    member = renum[member]
+    parts = [np.flatnonzero(member == c) for c in range(k)]
+    inner, radius = [], np.zeros(k)
+    for c, idx in enumerate(parts):
+        part = sub.subgraph(idx.tolist())
+        # within a group, by the degrees inside it, and damped less: the group is small enough to read
+        dense = len(idx) >= 8  # every group about equally dense: a chain is folded in, a crowded star opened up
+        xy = _force(part, np.array(part.degree(), dtype=float), r[idx], rng, INNER_DAMPING, finish=not dense, niter=GROUP_NITER)
+        xy -= np.median(xy, axis=0)
+        if dense:
+            xy = _even_out(xy, SPREAD)
+            reach = float(np.percentile(np.hypot(xy[:, 0], xy[:, 1]), 90)) or 1.0
+            xy = _separate(xy * (GROUP_SPACING * math.sqrt(len(idx)) / reach), r[idx])
+        xy -= xy.mean(axis=0)
+        inner.append(xy)
+        radius[c] = float((np.hypot(xy[:, 0], xy[:, 1]) + r[idx]).max()) + 6.0
+    # the graph of groups
+    e = np.array(edgelist, dtype=np.int64).reshape(-1, 2)
+    ca, cb = member[e[:, 0]], member[e[:, 1]]
+    between = ca != cb
+    weight: dict[tuple[int, int], float] = {}
+    for a, b in zip(ca[between], cb[between], strict=True):
+        key = (min(a, b), max(a, b))
+        weight[key] = weight.get(key, 0.0) + 1.0
+    centre = _place_discs(k, weight, radius, rng)
+    # each group turned so that its members linked outside face the groups they link to
+    offset = np.zeros((sub.vcount(), 2))
+    for c, idx in enumerate(parts):
+        offset[idx] = inner[c]
+    m = np.concatenate([e[between, 0], e[between, 1]])  # a member linked outside, and the other end
+    o = np.concatenate([e[between, 1], e[between, 0]])
+    u, v = offset[m], centre[member[o]] - centre[member[m]]
+    v /= np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-9)[:, None]
+    # per group: sums of cross and dot products between offsets and outward directions
+    torque = np.column_stack(
+        [np.bincount(member[m], u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0], k), np.bincount(member[m], (u * v).sum(axis=1), k)]
+    )
+    xy = np.zeros((sub.vcount(), 2))
+    out = []
+    for c, idx in enumerate(parts):
+        t = math.atan2(torque[c, 0], torque[c, 1]) if torque[c].any() else 0.0
+        rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+        xy[idx] = inner[c] @ rot.T + centre[c]
+        out.append((idx.tolist(), (float(centre[c, 0]), float(centre[c, 1])), float(radius[c])))
+    return xy, out
+
+
+def _place_discs(k: int, weight: dict, radius, rng, rounds: int = 200):
+    """Centres for k discs of the given radii: a seeded Fruchterman-Reingold of the group graph as
+    the start, then rounds of a pull toward the centre (stronger for linked pairs: toward each
+    other) and a push apart of overlapping discs, so the groups sit close but never on top."""
+    import igraph
+    import numpy as np
+
+    if k == 1:
+        return np.zeros((1, 2))
+    pairs = sorted(weight)
+    H = igraph.Graph(n=k, edges=pairs)
+    start = rng.uniform(-1, 1, (k, 2)).tolist()
+    p = np.array(H.layout_fruchterman_reingold(seed=start, weights=[weight[q] for q in pairs] or None, niter=500).coords)
+    p -= p.mean(axis=0)
+    spread = float(np.hypot(p[:, 0], p[:, 1]).max()) or 1.0
+    p *= 1.2 * math.sqrt(float((radius**2).sum())) / spread  # about the area the discs need
+    area = radius**2
+    ia, ib = np.triu_indices(k, 1)
+    la = np.array([a for a, _ in pairs], dtype=np.int64)
+    lb = np.array([b for _, b in pairs], dtype=np.int64)
+    lw = np.array([weight[q] for q in pairs])
+    lw = lw / lw.max() if len(lw) else lw
+    need_all = radius[ia] + radius[ib] + GROUP_GAP
+    share_all = area[ib] / (area[ia] + area[ib])  # the smaller disc moves more
+    to_a = area[lb] / (area[la] + area[lb])
+
+    def acc(idx, vec):  # sums of 2-d vectors per disc (np.add.at, faster)
+        return np.column_stack([np.bincount(idx, vec[:, 0], k), np.bincount(idx, vec[:, 1], k)])
+
+    for step in range(rounds):
+        cool = 1.0 - step / rounds
+        before = p.copy()
+        p -= 0.05 * cool * (p - np.average(p, axis=0, weights=area))
+        if len(la):  # linked groups drift toward touching
+            d = p[lb] - p[la]
+            dist = np.hypot(d[:, 0], d[:, 1]) + 1e-9
+            gapd = dist - radius[la] - radius[lb] - GROUP_GAP
+            move = (d / dist[:, None]) * (0.05 * cool * lw * np.maximum(gapd, 0))[:, None]
+            p += acc(la, move * to_a[:, None]) - acc(lb, move * (1 - to_a)[:, None])
+        for _ in range(2):
+            d = p[ib] - p[ia]
+            dist = np.hypot(d[:, 0], d[:, 1])
+            over = dist < need_all
+            if not over.any():
+                break
+            a, b, d, dist, need, share = ia[over], ib[over], d[over], dist[over], need_all[over], share_all[over]
+            tiny = dist < 1e-6
+            d[tiny] = np.column_stack([np.cos(a[tiny] * 2.4), np.sin(a[tiny] * 2.4)])
+            dist[tiny] = 1.0
+            push = (d / dist[:, None]) * (need - dist)[:, None]
+            p += acc(b, push * (1 - share)[:, None]) - acc(a, push * share[:, None])
+        if step > 20 and float(np.abs(p - before).max()) < 0.5:  # settled (to half a pixel)
+            break
+    for _ in range(200):  # last: no two discs overlap at all
+        d = p[ib] - p[ia]
+        dist = np.hypot(d[:, 0], d[:, 1])
+        need = radius[ia] + radius[ib] + GROUP_GAP
+        over = dist < need - 1e-6
+        if not over.any():
+            break
+        a, b, d, dist, need = ia[over], ib[over], d[over], dist[over], need[over]
+        dist = np.maximum(dist, 1e-6)
+        push = (d / dist[:, None]) * ((need - dist) / 2 + 0.01)[:, None]
+        np.add.at(p, a, -push)
+        np.add.at(p, b, push)
+    return p
 
 
 SPREAD = 0.5  # how far a readable map's crowded centre is evened out (0: as laid out, 1: uniform disc)
@@ -395,6 +576,9 @@ def pairs_within(xy, reach: float):
     return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
 
 
+SMALL = 300  # up to this many nodes, overlaps are checked between all pairs
+
+
 def _separate(xy, r, rounds: int = 20, gap: float = 4.0):
     """Pushes apart nodes whose discs (plus a gap) overlap, a few rounds."""
     import numpy as np
@@ -402,8 +586,9 @@ def _separate(xy, r, rounds: int = 20, gap: float = 4.0):
     xy = xy.copy()
     # any pair with at least one node of ordinary size; two of the rare largest hubs may still touch
     reach = float(np.percentile(r, 99)) + float(r.max()) + gap
+    every = np.column_stack(np.triu_indices(len(xy), 1)) if len(xy) <= SMALL else None  # a small group: all pairs, cheaper than cells
     for _ in range(rounds):
-        pairs = pairs_within(xy, reach)
+        pairs = every if every is not None else pairs_within(xy, reach)
         if not len(pairs):
             break
         a, b = pairs[:, 0], pairs[:, 1]
@@ -423,8 +608,9 @@ def _separate(xy, r, rounds: int = 20, gap: float = 4.0):
     return xy
 
 
-def _pack(boxes, pos, r, aspect: float = 1.0, margin: float = 40.0) -> None:
-    """Shelf packing: rows of components, largest first, in a page about `aspect` wide."""
+def _pack(boxes, pos, r, aspect: float = 1.0, margin: float = 40.0) -> dict[int, tuple[float, float]]:
+    """Shelf packing: rows of components, largest first, in a page about `aspect` wide.
+    Returns each component's shift (by id of its index list)."""
     import numpy as np
 
     sizes = []
@@ -434,12 +620,16 @@ def _pack(boxes, pos, r, aspect: float = 1.0, margin: float = 40.0) -> None:
     area = sum(float(w * h) for w, h in sizes)
     width = max(math.sqrt(area * aspect), float(max(w for w, _ in sizes)))
     x = y = row = 0.0
+    shift = {}
     for (comp, xy), (w, h) in zip(boxes, sizes, strict=True):
         if x > 0 and x + w > width:
             x, y, row = 0.0, y + row, 0.0
-        pos[comp] = xy + np.array([x + w / 2, y + h / 2])
+        shift[id(comp)] = (x + w / 2, y + h / 2)
+        pos[comp] = xy + np.array(shift[id(comp)])
         x, row = x + w, max(row, float(h))
-    pos -= (pos.min(axis=0) + pos.max(axis=0)) / 2
+    mid = (pos.min(axis=0) + pos.max(axis=0)) / 2
+    pos -= mid
+    return {k: (float(dx - mid[0]), float(dy - mid[1])) for k, (dx, dy) in shift.items()}
 
 
 # ---------------------------------------------------------------- page data
@@ -500,8 +690,15 @@ def payload(
     order = sorted(shown)
     values = measure(order, sel.edges, size_by)
     rad = radii(values)
-    pos = layout(shown, sel.edges, seed=seed, sizes=dict(zip(order, rad, strict=True)))
-    comm = communities(order, sel.edges, seed) if color_by == "community" else None
+    found: list = []
+    pos = layout(shown, sel.edges, seed=seed, sizes=dict(zip(order, rad, strict=True)), groups=found)
+    drawn = [gr for gr in found if len(gr[0]) >= HALO_MIN]  # groups drawn as a halo behind their members
+    in_group = {order[m]: q for q, gr in enumerate(drawn) for m in gr[0]}
+    comm = None
+    if color_by == "community":
+        # the layout's groups where it made them (so a group's nodes share its halo's colour), else Louvain
+        louvain = communities(order, sel.edges, seed)
+        comm = [in_group[n] if n in in_group else len(drawn) + louvain[i] for i, n in enumerate(order)]
     ranked = sorted(range(len(order)), key=lambda i: (-values[i], ents[order[i]]["label"], order[i]))
     evidence = _Evidence()
     facts = facts or {}
@@ -531,6 +728,8 @@ def payload(
                 n["c"] = comm[i]
             if iri in sel.connectors:
                 n["k"] = 1  # connector
+            if iri in in_group:
+                n["q"] = in_group[iri]  # its group (halo); edges between groups are drawn fainter
         return n
 
     nodes = [node(order[i], i) for i in ranked]
@@ -555,6 +754,7 @@ def payload(
         "styles": styles,
         "sizeBy": size_by,
         "colorBy": color_by,
+        "groups": [[x, y, radius] for _, x, y, radius in drawn],
     }
 
 

@@ -87,3 +87,108 @@ def drive(page: Path, script: str, workdir: Path, fragment: str = "") -> dict:
         if m:
             return json.loads(html_mod.unescape(m.group(1)))
     raise AssertionError("the driver reported nothing: " + dumped[-800:])
+
+
+class Warm:
+    """One Chromium kept running, driven over the DevTools pipe (`--remote-debugging-pipe`: JSON
+    messages ending in NUL on file descriptors 3 and 4, no websocket library needed).
+
+    For timing a page the way a reader opens it, in a browser that is already running:
+    `load(path)` navigates the open tab and returns the seconds until the page reported its first
+    draw and the browser then produced a frame. The process start (`started`, seconds) is measured
+    on its own."""
+
+    def __init__(self, size: str = "1400,1000") -> None:
+        import json
+
+        self._json = json
+        exe = chromium()
+        if exe is None:
+            raise RuntimeError("chromium not installed")
+        self.profile = tempfile.TemporaryDirectory()
+        to_child_r, self._w = os.pipe()
+        self._r, from_child_w = os.pipe()
+
+        def fds() -> None:  # in the child: its fd 3 reads our messages, fd 4 writes its replies
+            a, b = os.dup(to_child_r), os.dup(from_child_w)  # above 4, so neither dup2 overwrites the other
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        cmd = [exe, *FLAGS, f"--user-data-dir={self.profile.name}", f"--window-size={size}", "--remote-debugging-pipe", "about:blank"]
+        t = time.perf_counter()
+        # close_fds=False: the dup2 copies must survive; every other descriptor of ours is close-on-exec
+        self.proc = subprocess.Popen(cmd, close_fds=False, preexec_fn=fds, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, env={**os.environ, "HOME": self.profile.name})  # fmt: skip
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._buf, self._id = b"", 0
+        targets = self.call("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        self.session = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
+        self.call("Page.enable", session=True)
+        self.call("Runtime.evaluate", session=True, expression="1")
+        self.started = time.perf_counter() - t
+
+    def call(self, method: str, session: bool = False, timeout: float = 120.0, **params):
+        import select
+
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self._w, self._json.dumps(msg).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buf:
+                if not select.select([self._r], [], [], timeout)[0]:
+                    raise RuntimeError(f"{method}: no reply from chromium in {timeout:.0f} s")
+                chunk = os.read(self._r, 1 << 16)
+                if not chunk:
+                    raise RuntimeError("chromium closed the DevTools pipe")
+                self._buf += chunk
+            raw, self._buf = self._buf.split(b"\0", 1)
+            reply = self._json.loads(raw)
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    _PAINTED = (
+        "new Promise(function (done) { var t0 = Date.now(); (function check() { var s = document.getElementById('kg-status');"
+        " if (s && s.dataset.state === 'drawn') requestAnimationFrame(function () { done([location.href, s.dataset.ms,"
+        " Math.round(performance.now())]); }); else if (Date.now() - t0 > 60000) done([location.href, null, null]);"
+        " else setTimeout(check, 2); })(); })"
+    )
+
+    def load(self, path: Path) -> tuple[float, dict]:
+        """Seconds from asking the open tab to navigate to `path` until its first draw was on a
+        frame, and what the page reports: `drawn_ms` (its own clock: navigation start to the end of
+        its first draw), `frame_ms` (to the next frame)."""
+        url = path.resolve().as_uri()
+        t = time.perf_counter()
+        self.call("Page.navigate", session=True, url=url)
+        while True:
+            got = self.call("Runtime.evaluate", session=True, expression=self._PAINTED, awaitPromise=True, returnByValue=True)
+            href, drawn, frame = got["result"]["value"]
+            if href == url:
+                if drawn is None:
+                    raise RuntimeError(f"{url} did not draw within 60 s")
+                return time.perf_counter() - t, {"drawn_ms": int(drawn), "frame_ms": frame}
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close")
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.close(self._w)
+        os.close(self._r)
+        self.profile.cleanup()
+
+    def __enter__(self) -> Warm:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
