@@ -288,3 +288,16 @@ def test_yes_no_about_what_someone_holds(g, question, verdict):
     assert a.intent.startswith("claimant(")
     quotes = [e.quote for e in a.answers[0].evidence]
     assert len(quotes) >= 2  # the claim's words and its attribution
+
+
+def test_a_yes_no_check_respects_domain_and_range(g):
+    """Regression: 'was pony ma at the great hall' was checked as attendee(Pony Ma, the venue) and
+    answered 'no: nothing in the graph states'; attendance is of an event, the meeting held there."""
+    a = g.ask("was pony ma at the great hall?")
+    assert a.verdict == "yes" and "Great Hall meeting" in a.intent
+
+
+def test_two_hops_through_an_answer_of_another_type(g):
+    """'the guests Xi hosted': what Xi hosted is a meeting (not a 'who'), its attendees are the answer."""
+    a = g.ask("who are the guests xi hosted?")
+    assert {"Jack Ma", "Pony Ma", "Lei Jun"} <= {x.label for x in a.answers}

@@ -431,11 +431,14 @@ def relations(ctx: Context) -> list[Reading]:
                         out.append(r)
                         out += _constrained(ctx, r, anchor, at, prop, direction, cls, bonus)
                         out += _chains(ctx, r, anchor, at, prop, direction, bonus)
+                    elif cls is None and (hop := _relation(ctx, anchor, at, prop, direction, None, bonus, typed=False)):
+                        # "the guests Xi hosted": the meetings are not a "who", their attendees are
+                        out += _chains(ctx, hop, anchor, at, prop, direction, bonus)
     out += _multi(ctx, out)
     return out
 
 
-def _relation(ctx, anchor, at, prop, direction, cls, bonus) -> Reading | None:
+def _relation(ctx, anchor, at, prop, direction, cls, bonus, typed: bool = True) -> Reading | None:
     pats = [_EDGE[direction]]
     b = {"x": _nn(anchor.target), "p": _nn(ctx.lex.prop_iri(prop))}
     if cls is not None:
@@ -444,7 +447,7 @@ def _relation(ctx, anchor, at, prop, direction, cls, bonus) -> Reading | None:
     sparql = _query(pats)
     items = _items(ctx, ctx.select(sparql, b), anchor.target)
     items = [i for i in items if i.iri != anchor.target]
-    if not items or not answer_types_agree(ctx, items):
+    if not items or (typed and not answer_types_agree(ctx, items)):
         return None
     label = ctx.g.label(anchor.target)
     intent = f"{prop}({label}, ?)" if direction == "out" else f"{prop}(?, {label})"
@@ -550,7 +553,7 @@ def _chains(ctx, base: Reading, anchor, at, prop, direction, bonus) -> list[Read
             b = {"x": _nn(anchor.target), "p": _nn(ctx.lex.prop_iri(prop)), "q": _nn(ctx.lex.prop_iri(prop2))}
             sparql = _query(pats)
             items = [i for i in _items(ctx, ctx.select(sparql, b), anchor.target) if i.iri != anchor.target]
-            if items:
+            if items and answer_types_agree(ctx, items):
                 # a role noun that is also a class word ("countries") filters by the class, not by the relation
                 role = at2.target.kind in ("noun", "noun_inv") and not any((c.start, c.end) == (at2.start, at2.end) for c in ctx.classes)
                 intent = f"{base.intent} and {prop2}({'?' if d2 == 'out' else '?z'}, {'?z' if d2 == 'out' else '?'})"
@@ -633,7 +636,7 @@ def checks(ctx: Context) -> list[Reading]:
             if a.target == b.target or not _free(a, b) or b.start < a.start:
                 continue
             for at, prop in _object_props(ctx):
-                if not _free(a, b, at):
+                if not _free(a, b, at) or not _may_relate(ctx, a.target, b.target, prop):
                     continue
                 out.append(_check(ctx, a, b, at, prop))
             out += _type_check(ctx, a, b)
@@ -719,6 +722,23 @@ def claim_checks(ctx: Context) -> list[Reading]:
             r.paraphrase = True
             out.append(r)
     return out
+
+
+def _fits(ctx: Context, iri: str, classes: list[str]) -> bool:
+    """Of one of the classes, or typed only more broadly (an Organization may be the Company)."""
+    classes = [c for c in classes if c in ctx.lex.classes]
+    if not classes:
+        return True
+    own = set(ctx.lex.entities.get(iri, {}).get("types", []))
+    return any(ctx.lex.is_a(iri, c) or own & ctx.lex.ancestors(c) for c in classes)
+
+
+def _may_relate(ctx: Context, a: str, b: str, prop: str) -> bool:
+    """The ontology's domain and range allow the property between the two, one way or the other: 'was
+    Pony Ma at the Great Hall' is about the meeting held there, never 'attendee(a venue)' answered no."""
+    p = ctx.lex.props.get(prop, {})
+    dom, ran = [p["domain"]] if p.get("domain") else [], p.get("ranges") or []
+    return (_fits(ctx, a, dom) and _fits(ctx, b, ran)) or (_fits(ctx, b, dom) and _fits(ctx, a, ran))
 
 
 def _check(ctx: Context, a: Link, b: Link, at: Link, prop: str) -> Reading:
