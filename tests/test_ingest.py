@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_nlp
 
 TEXT = """<html><head><script>alert(1)</script></head><body>
 <p>Zhipu AI released GLM-4, a new model. Jack Ma, founder of Alibaba, met Xi Jinping.</p>
@@ -233,16 +233,27 @@ def test_source_add_encodings(env, tmp_path):
 
 # --- issue 15: the NLP engine, batch review, apply errors naming the item ---------------------
 
-NLP_REQUIRED = os.environ.get("KG_REQUIRE_NLP") == "1"
+_nlp_or_skip = require_nlp  # a skip without the nlp extra, a failure under KG_REQUIRE_NLP=1 (CI)
 
 
-def _nlp_or_skip() -> None:
-    from kg.extract import nlp_available
+def test_missing_nlp_extra_fails_under_kg_require_nlp(monkeypatch):
+    from kg.extract import nlp
 
-    if not nlp_available():
-        if NLP_REQUIRED:
-            pytest.fail("KG_REQUIRE_NLP=1 but spaCy or its English pipeline is not installed (pip install '.[nlp]')")
-        pytest.skip("the nlp extra is not installed")
+    monkeypatch.setattr(nlp, "available", lambda: False)
+    monkeypatch.setenv("KG_REQUIRE_NLP", "1")
+    with pytest.raises(pytest.fail.Exception, match="KG_REQUIRE_NLP=1"):
+        require_nlp()
+    monkeypatch.delenv("KG_REQUIRE_NLP")
+    with pytest.raises(pytest.skip.Exception):
+        require_nlp()
+
+
+def test_ci_installs_the_nlp_extra_and_requires_it():
+    """CI runs the spaCy tests: .ci/run asks make for the nlp extra and makes its absence a failure."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "KG_REQUIRE_NLP=1" in ci and re.search(r"^make check NLP=1$", ci, re.M)
+    make = subprocess.run(["make", "-n", "-C", str(ROOT), "install", "NLP=1"], capture_output=True, text=True, check=True).stdout
+    assert "--require-hashes -r requirements/nlp-model.txt" in make and ".[test,nlp]" in make
 
 
 @pytest.fixture(scope="module")
@@ -477,6 +488,88 @@ def test_nlp_relations_through_jobs_purposes_activities_and_pronouns(lexicon):
     assert money["value"] == 99_000_000_000 and money["qualifiers"] == {"qualifierDate": "2023"}, "whose figure, and as of when"
     for f in _items(draft, "fact"):
         assert RELATIONS_TEXT[f["start"] : f["end"]] == f["quote"]
+
+
+PATTERNS_TEXT = """More notes
+
+Chinese President Xi Jinping spoke on Monday.
+US Vice President JD Vance spoke too.
+Nvidia chief executive Mara Okonkwo spoke.
+Tessa Brandt at Nvidia spoke.
+Jack Ma co-founded Alibaba in 1999.
+Alibaba made headlines for developing Tongyi-9.
+The Widget Rule, issued pursuant to the Export Control Reform Act, is long.
+The Widget Rule prohibits U.S. persons from engaging in transactions involving supercomputers.
+The Widget Rule requires U.S. persons to notify the Department of Commerce of transactions involving quantum computers.
+Joe Biden signed the Gizmo Order.
+"""
+
+
+def test_nlp_titles_with_nationality_deputies_gerunds_and_rule_activities(lexicon):
+    _nlp_or_skip()
+    from kg.extract import extract
+
+    draft = extract(PATTERNS_TEXT, "t", lexicon, engine="nlp")
+    ids = {i["label"]: i["id"] for i in _items(draft, "entity")}
+    for i in _items(draft, "merge"):
+        ids[i["name"]] = i["into"]
+    facts = {(f["subject"], f["predicate"], f.get("object")): f for f in _items(draft, "fact")}
+    lead = facts.get(("xi-jinping", "leads", "china"))
+    assert lead and lead["refers"] == {"china": "Chinese"}, "a nationality word names the state the president leads (and says so)"
+    assert ("jd-vance", "worksFor", "united-states") in facts and ("jd-vance", "leads", "united-states") not in facts, "a vice president"
+    assert (ids["Mara Okonkwo"], "leads", "nvidia") in facts, "'Nvidia chief executive X'"
+    assert (ids["Tessa Brandt"], "worksFor", "nvidia") in facts, "'X at Y' for a person"
+    assert ("alibaba", "founder", "jack-ma") in facts, "'co-founded': the second verb shares the subject"
+    assert (ids["Tongyi-9"], "developer", "alibaba") in facts, "a gerund's doer is its verb's subject"
+    assert (ids["Widget Rule"], "implements", ids["Export Control Reform Act"]) in facts, "'issued pursuant to' a policy"
+    assert (ids["Widget Rule"], "prohibits", "supercomputers") in facts, "'prohibits persons from engaging in transactions involving X'"
+    assert (ids["Widget Rule"], "requiresNotificationFor", "quantum-computers") in facts, "'to notify ... of transactions involving X'"
+    assert (ids["Widget Rule"], "requiresNotificationFor", "us-department-of-commerce") not in facts, "who is notified is not covered"
+    assert ids["Joe Biden"] == "joe-biden", "a full name of a person the data knows by the surname is a merge, not someone new"
+    assert (ids["Gizmo Order"], "issuedBy", "joe-biden") in facts
+    for f in facts.values():
+        assert PATTERNS_TEXT[f["start"] : f["end"]] == f["quote"]
+        for eid, words in (f.get("refers") or {}).items():
+            assert eid in (f["subject"], f.get("object")) and words in f["quote"]
+
+
+RULE_TEXT = """Rule notes
+
+Secretary of the Treasury Wren Halvard said the rule works.
+Commerce Secretary Ines Marlow agreed.
+The Widget Rule establishes notification requirements for transactions involving semiconductors.
+The Widget Rule is aimed at China.
+The Gizmo Order was not signed by Joe Biden.
+The Widget Rule is long. It prohibits the development of quantum computers.
+The Widget Rule also prohibits U.S. investments to develop, produce, or fabricate
+supercomputers;
+design of any integrated circuit; and
+extreme ultraviolet lithography.
+"""
+
+
+def test_nlp_titles_naming_known_bodies_rule_lists_pronouns_and_negation(lexicon):
+    _nlp_or_skip()
+    from kg.extract import extract
+
+    draft = extract(RULE_TEXT, "t", lexicon, engine="nlp")
+    ids = {i["label"]: i["id"] for i in _items(draft, "entity")}
+    facts = {(f["subject"], f["predicate"], f.get("object")): f for f in _items(draft, "fact")}
+    rule = ids["Widget Rule"]
+    works = facts.get((ids["Wren Halvard"], "worksFor", "us-department-of-the-treasury"))
+    assert works and works["refers"] == {"us-department-of-the-treasury": "Treasury"}, "a known body named only inside the title"
+    assert (ids["Ines Marlow"], "worksFor", "us-department-of-commerce") in facts, "'Commerce Secretary X'"
+    assert (rule, "requiresNotificationFor", "semiconductors") in facts, "'notification requirements for transactions involving X'"
+    assert (rule, "targets", "china") in facts, "'is aimed at': a phrase the ontology states in the passive"
+    assert not [f for f in facts if f[0] == ids["Gizmo Order"]], "a negated verb states nothing"
+    it = facts.get((rule, "prohibits", "quantum-computers"))
+    assert it and it["refers"] == {rule: "It"}, "'It' is the previous sentence's subject; 'the development of X' is X"
+    assert not [f for f in facts if f[1] == "prohibits" and f[2] in ("development", "design")], "activity nouns are not what is barred"
+    for item in ("supercomputers", "integrated-circuits", "extreme-ultraviolet-lithography"):
+        f = facts.get((rule, "prohibits", item))
+        assert f and f["quote"].startswith("The Widget Rule also prohibits"), f"list item {item}: quoted from its header"
+    for f in facts.values():
+        assert RULE_TEXT[f["start"] : f["end"]] == f["quote"]
 
 
 EVENT_TEXT = """Chip talks

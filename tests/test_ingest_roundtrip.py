@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, SHARED_SOURCES
+from tests.conftest import ROOT, SHARED_SOURCES, require_nlp
 
 SOURCES = ["000_4c4716a0aeb260af", "001_6f8456d336a4a46f", "002_fa1702329fcaa973"]
 
@@ -51,8 +51,11 @@ def _without(data: Path, sid: str) -> set[str]:
 
 
 @pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the first sources are not beside the checkout")
+@pytest.mark.parametrize("engine", ["rules", "nlp"])
 @pytest.mark.parametrize("sid", SOURCES)
-def test_reingested_source_validates(tmp_path, sid):
+def test_reingested_source_validates(tmp_path, sid, engine):
+    if engine == "nlp":
+        require_nlp()  # both engines in CI (.ci/run installs the nlp extra)
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     corpus = tmp_path / "corpus"
@@ -71,7 +74,7 @@ def test_reingested_source_validates(tmp_path, sid):
     added = kg("source", "add", str(SHARED_SOURCES / f"{sid}.txt"))
     assert added.returncode == 0, added.stderr
     new = added.stdout.split()[2]
-    assert kg("extract", new).returncode == 0
+    assert kg("extract", new, "--engine", engine).returncode == 0
     draft = yaml.safe_load((corpus / f"{new}.draft.yaml").read_text())
     proposed = {i["label"] for i in draft["items"] if i["kind"] == "entity"}
     assert proposed, "new names are proposed for the entities taken out"

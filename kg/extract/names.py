@@ -28,6 +28,15 @@ TITLE_WORDS = set(
     representative congressman congresswoman mayor premier professor general admiral spokesperson spokesman spokeswoman
     head boss leader chancellor envoy justice judge attorney counsel""".split()
 )
+# Nationality words and the country (or union) they name, by its usual English name; a known
+# entity of that name is what a "Chinese President ..." leads.
+DEMONYMS = {"chinese": "China", "american": "United States", "us": "United States", "u.s.": "United States",
+            "french": "France", "british": "United Kingdom", "japanese": "Japan", "german": "Germany",
+            "russian": "Russia", "indian": "India", "taiwanese": "Taiwan", "dutch": "Netherlands",
+            "european": "European Union", "canadian": "Canada", "italian": "Italy", "israeli": "Israel",
+            "iranian": "Iran", "ukrainian": "Ukraine", "australian": "Australia", "singaporean": "Singapore",
+            "vietnamese": "Vietnam", "mexican": "Mexico", "brazilian": "Brazil", "korean": "South Korea",
+            "saudi": "Saudi Arabia", "malaysian": "Malaysia", "spanish": "Spain", "polish": "Poland"}  # fmt: skip
 LEAD_TITLES = {"president", "chairman", "chairwoman", "chair", "ceo", "head", "boss", "leader", "director", "administrator",
                "chancellor", "premier", "governor", "mayor"}  # fmt: skip
 _TOP = ("Person", "Organization", "Place", "AIModel", "Product", "CreativeWork", "Policy", "Technology", "Industry",
@@ -163,6 +172,16 @@ class KnownNames:
                     self.by_variant.setdefault(k, set()).add(iri)
                 if " " in n.strip():
                     self.by_initials.setdefault(initials(n), set()).add(iri)
+        # people the data knows by one name only ("Biden", or "President Biden"): a full name
+        # ending in it ("Joe Biden") is proposed as that person, not as someone new
+        self.by_surname: dict[str, set[str]] = {}
+        for iri, e in entities.items():
+            if not any("Person" in classes.get(t, {}).get("ancestors", [t]) for t in e.get("types", [])):
+                continue
+            for n in [e["label"], *e.get("aliases", [])]:
+                bare = strip_title(n)[0].split()
+                if len(bare) == 1 and bare[0][:1].isupper():
+                    self.by_surname.setdefault(bare[0].lower(), set()).add(iri)
 
     def variant_of(self, name: str, types: list[str], aliases: list[str] = ()) -> tuple[str, str] | None:
         """(iri, why) of the one known entity this name (or one of its aliases) is a variant of."""
@@ -178,6 +197,11 @@ class KnownNames:
                 }
                 if len(hits) == 1:
                     return next(iter(hits)), f"{n!r} is the initials of the known name"
+        words = strip_title(name)[0].split()
+        if "Person" in types and len(words) >= 2 and words[-1][:1].isupper():
+            hits = self.by_surname.get(person_parts(" ".join(words))[1], set())
+            if len(hits) == 1:
+                return next(iter(hits)), f"the known person {self.entities[next(iter(hits))]['label']!r} by the full name"
         return None
 
 
