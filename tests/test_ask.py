@@ -301,3 +301,17 @@ def test_two_hops_through_an_answer_of_another_type(g):
     """'the guests Xi hosted': what Xi hosted is a meeting (not a 'who'), its attendees are the answer."""
     a = g.ask("who are the guests xi hosted?")
     assert {"Jack Ma", "Pony Ma", "Lei Jun"} <= {x.label for x in a.answers}
+
+
+@pytest.mark.parametrize("question, who", [("what did Macron say at the summit?", "Emmanuel Macron"), ("what did Vance say", "JD Vance")])
+def test_what_someone_said(g, question, who):
+    """'say' is a phrase of claimant (ontology data); a surname links; 'at the summit' is the event the
+    speaker is linked to."""
+    a = g.ask(question)
+    assert a.intent == f"claimant(?, {who})" and a.answers and all(x.evidence for x in a.answers)
+
+
+def test_part_of_a_known_name_is_not_an_unknown_name(g):
+    """'Unitree' is part of UniTree Robotics: an abstention says what was understood, not 'no entity named'."""
+    with pytest.raises(NotUnderstood):
+        g.ask("what does Unitree make?")

@@ -214,7 +214,8 @@ def _unknown_name(ctx, best) -> str | None:
     """Unexplained capitalised words (with a partial name next to them) look like a name the graph lacks."""
     words = ctx.words
     missing = set(best.unexplained) if best else {w.i for w in words if w.content}
-    linked = {i for x in ctx.entities if x.score >= 0.9 for i in x.span}
+    # a word that is part of a name the graph has ("Macron" of Emmanuel Macron) is not an unknown name
+    linked = {i for x in ctx.entities if x.score >= 0.9 or (x.score >= 0.6 and not ctx.lex.is_a(x.target, "Claim")) for i in x.span}
     caps = [i for i in missing if i > 0 and words[i].raw[:1].isupper() and i not in linked]
     if not caps:
         return None

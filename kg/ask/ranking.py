@@ -143,6 +143,16 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
     for x in links:  # "whose executive order is the Outbound Investment Order": the class word of a name it stands by
         if x.kind == "class" and x not in r.uses and any(_adjacent(x, [u], words) and g_is_a(g, u.target, x.target) for u in used_entities):
             modifiers.update({i: x for i in x.span if i not in modifiers})
+    for x in links:  # "what did Macron say at the summit": the class of an event the anchor is linked to
+        if x.kind == "class" and x not in r.uses and x.start >= 2 and r.neighbours:
+            before = [w.text for w in words[max(0, x.start - 2) : x.start]]
+            if (
+                before
+                and before[0] in ("at", "during", "in")
+                and before[-1] in ("the", "a", "at", "during", "in")
+                and any(g_is_a(g, n, x.target) and g_is_a(g, n, "Event") for n in r.neighbours)
+            ):
+                modifiers.update({i: x for i in x.span if i not in modifiers})
     used_props = {x.target.prop for x in r.uses if x.kind == "phrase"}
     # a word that names another relation ("spoke" when the reading is about attending) is never explained by a quote
     other_relation = {
