@@ -315,3 +315,20 @@ def test_part_of_a_known_name_is_not_an_unknown_name(g):
     """'Unitree' is part of UniTree Robotics: an abstention says what was understood, not 'no entity named'."""
     with pytest.raises(NotUnderstood):
         g.ask("what does Unitree make?")
+
+
+@pytest.mark.parametrize(
+    "question, verdict, said",
+    [
+        ("did Lei Jun attend the meeting?", "yes", "Lei Jun attended Great Hall meeting"),
+        ("did Alibaba attend a summit?", "yes", "Alibaba attended Paris Summit"),
+        ("did Jack Ma attend a summit?", "no", "nothing in the graph states"),
+        ("is DeepSeek a Chinese company?", "no", "nothing in the graph links DeepSeek to China"),
+        ("is Alibaba a think tank", "no", "the graph types Alibaba as Company"),
+    ],
+)
+def test_yes_no_with_a_class_says_what_the_no_rests_on(g, question, verdict, said):
+    """A 'no' says whether the graph states the opposite or simply holds nothing (regression: 'is
+    DeepSeek a Chinese company' read as a bare 'no')."""
+    a = g.ask(question)
+    assert a.verdict == verdict and said in a.answers[0].label, a.answers[0].label

@@ -641,6 +641,7 @@ def checks(ctx: Context) -> list[Reading]:
                 out.append(_check(ctx, a, b, at, prop))
             out += _type_check(ctx, a, b)
         out += _type_check(ctx, a, None)
+        out += _class_checks(ctx, a)
     return out
 
 
@@ -786,6 +787,35 @@ def _agent_first(ctx: Context, st: dict, plabel: str) -> str:
     return f"{ctx.g.label(s)} {plabel} {ctx.g.label(o)}"
 
 
+def _class_checks(ctx: Context, a: Link) -> list[Reading]:
+    """'Did Lei Jun attend the meeting?': the relation to something of the class the noun names."""
+    out: list[Reading] = []
+    if a.score < 0.9:
+        return out
+    for at, prop in _object_props(ctx):
+        if not _free(a, at):
+            continue
+        fam = _family(ctx.lex, prop)
+        for cls in ctx.classes:
+            if not _free(cls, a, at):
+                continue
+            sts = [st for st in ctx.statements(a.target) if st["p"] in fam and st["o_iri"]
+                   and ctx.lex.is_a(st["o"] if st["s"] == a.target else st["s"], cls.target)]  # fmt: skip
+            if not sts and not any(_may_relate(ctx, a.target, n, prop) for n in ctx.lex.entities if ctx.lex.is_a(n, cls.target)):
+                continue
+            label, plabel = ctx.g.label(a.target), ctx.lex.props[prop].get("verb") or ctx.lex.props[prop]["label"]
+            if sts:
+                said = "yes: the graph states " + "; ".join(dict.fromkeys(_agent_first(ctx, st, plabel) for st in sts))
+            else:
+                said = f"no: nothing in the graph states {label} {plabel} a {cls.target}"
+            item = AnswerItem(None, said, evidence=[st["evidence"] for st in sts])
+            r = Reading("check", f"{prop}({label}, a {cls.target})?", [a, at, cls], [item], "", {}, verdict="yes" if sts else "no",
+                        bonus=-0.1 if sts else -0.3)  # fmt: skip
+            r.texts = [st["evidence"].quote for st in sts]
+            out.append(r)
+    return out
+
+
 def _type_check(ctx: Context, a: Link, b: Link | None) -> list[Reading]:
     """'Is BYD a Chinese company?': the entity's class, and its connection to the other entity."""
     out: list[Reading] = []
@@ -804,7 +834,14 @@ def _type_check(ctx: Context, a: Link, b: Link | None) -> list[Reading]:
             ok = ok and bool(sts)
             intent = f"type({label}, {cls.target}) and linked({label}, {ctx.g.label(b.target)})?"
             uses.append(b)
-        item = AnswerItem(None, f"{'yes' if ok else 'no'}: {intent[:-1]}", evidence=[st["evidence"] for st in sts])
+        if ok:
+            said = f"yes: {intent[:-1]}"
+        elif not ctx.lex.is_a(a.target, cls.target):
+            kinds = ", ".join(ctx.lex.entities.get(a.target, {}).get("types", [])) or "nothing"
+            said = f"no: the graph types {label} as {kinds}, not {cls.target}"
+        else:  # of the class, but nothing connects it to the other: not a stated "no"
+            said = f"no: nothing in the graph links {label} to {ctx.g.label(b.target)} (it is a {cls.target})"
+        item = AnswerItem(None, said, evidence=[st["evidence"] for st in sts])
         out.append(Reading("check", intent, uses, [item], "", {}, verdict="yes" if ok else "no", bonus=-0.1))
     return out
 
