@@ -90,8 +90,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
 
     from kg.web.views import warm
 
-    # what the pages need is computed beside the query workers' start-up (seconds at 1M triples), before listening
-    warming = threading.Thread(target=warm, args=(served.graph,), daemon=True, name="kg-warm")
+    # what the pages need (and the source pages with their text) is made beside the query workers'
+    # start-up (seconds at 1M triples), before listening
+    warming = threading.Thread(target=warm, args=(served.graph, config.source_dirs, served.path.name), daemon=True, name="kg-warm")
     warming.start()
     holder = Holder(served)
     pool = WorkerPool(served.graph.store_path, size=config.workers, memory_mb=config.memory_mb, queue_cap=config.queue)
@@ -105,7 +106,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
         async def lifespan(app):
             import asyncio
 
-            task = asyncio.get_running_loop().create_task(follow(paths.home, holder, pool, config.follow_interval))
+            task = asyncio.get_running_loop().create_task(follow(paths.home, holder, pool, config.follow_interval, config.source_dirs))
             yield
             task.cancel()
 

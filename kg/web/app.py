@@ -123,7 +123,7 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
     from kg.errors import KgError
     from kg.graph import PREFIXES
     from kg.web import views
-    from kg.web.pages import STATIC, class_url, render, script_json, with_prefixes
+    from kg.web.pages import STATIC, class_url, render, script_json, source_page, with_prefixes
 
     folders = list(getattr(config, "source_dirs", ()) or ())
 
@@ -417,11 +417,8 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
             if media is not None:
                 return Response(await run_in_threadpool(source_rdf, graph, ident, media), media_type=media)
 
-            def make() -> str:  # the same for the whole generation: made once
-                view = views.source_view(graph, ident, folders)
-                return render("source.html", s=view["source"], v=view, generation=holder.served.path.name)
-
-            return HTMLResponse(await run_in_threadpool(lambda: graph.memo(f"web-source-page-{ident}", make)))
+            # the same for the whole generation: made once (those with their text at hand before listening)
+            return HTMLResponse(await run_in_threadpool(source_page, graph, ident, folders, holder.served.path.name))
 
     def source_rdf(graph, sid: str, media: str) -> bytes:
         import pyoxigraph as ox
