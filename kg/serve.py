@@ -28,6 +28,7 @@ class Config:
     max_connections: int = 1000
     allow_hosts: tuple[str, ...] = ()  # Host names accepted besides the bound address
     follow_interval: float = 1.0  # seconds between looks at <KG_HOME>/current
+    page_threads: int = 4  # threads making pages (CPU-bound Python: more only contend for the interpreter lock)
     source_dirs: tuple[Path, ...] = ()  # folders with the source texts (source pages show them); the corpus is added
     queries_dir: Path | None = None  # named queries (examples on the home page and in the editor)
 

@@ -408,3 +408,34 @@ def test_source_pages_are_made_at_start_up_as_they_would_be_on_a_visit(real_buil
         assert render("source.html", s=view["source"], v=view, generation="gen-test") == page
     assert len(seen) == 2 * len(made) and all(a == b for a, b in seen)  # the sweep's cuts are the definition's on the real quotes
     views.warm(KnowledgeGraph(real_build.store, real_build.lexicon), [], "gen-test")  # no texts: nothing to make, no error
+
+
+def test_entity_statements_are_every_stated_fact_with_its_evidence_and_qualifiers(real_build):
+    """The entity page reads facts, evidence and qualifiers from one query's rows: the same as asking for each plainly."""
+    import pyoxigraph as ox
+
+    from kg.graph import KnowledgeGraph
+    from kg.web import views
+
+    g = KnowledgeGraph(real_build.store, real_build.lexicon)
+    plain = """SELECT ?x ?st ?dir ?src ?quote ?start ?end WHERE {
+      { ?st rdf:subject ?x ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?src BIND("out" AS ?dir) }
+      UNION { ?st rdf:object ?x ; rdf:predicate ?p ; rdf:subject ?o ; prov:wasDerivedFrom ?src BIND("in" AS ?dir) }
+      OPTIONAL { ?st kgo:evidence ?quote } OPTIONAL { ?st kgo:startOffset ?start } OPTIONAL { ?st kgo:endOffset ?end } }"""
+    triples = "SELECT ?x ?st ?q WHERE { { ?st rdf:subject ?x } UNION { ?st rdf:object ?x } ?st ?q ?v }"
+    with_quals = 0
+    for x in sorted(g.lexicon["entities"])[::5]:
+        node = ox.NamedNode(x)
+        want = {(r["dir"].value, r["st"].value, views.short_id(r["src"].value), r["quote"].value if "quote" in r else "",
+                 int(r["start"].value) if "start" in r else None) for r in g.select(plain, {"x": node})}  # fmt: skip
+        view = views.entity_view(g, x)
+        got = {(rel["direction"], f["statement"], f["source"], f["quote"], f["start"]) for rel in view["relations"] for f in rel["facts"]}
+        assert got == want, x
+        counted: dict[str, int] = {}
+        for r in g.select(triples, {"x": node}):
+            counted[r["st"].value] = counted.get(r["st"].value, 0) + (r["q"].value not in views._FIXED)
+        for rel in view["relations"]:
+            for f in rel["facts"]:
+                assert len(f["qualifiers"]) == counted[f["statement"]], (x, f["statement"])  # every qualifier, once
+                with_quals += bool(f["qualifiers"])
+    assert with_quals > 10

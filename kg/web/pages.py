@@ -26,6 +26,7 @@ def environment():
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # compiled once per process (a restart brings changed templates): no stat() of 3 files a page
     )
     return env
 
