@@ -356,7 +356,8 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
 
             if q.strip():
                 return HTMLResponse(await run_in_threadpool(make))
-            return HTMLResponse(await run_in_threadpool(lambda: graph.memo("web-home-page", make)))  # made once per generation
+            made = views.made(graph, "web-home-page")  # made once per generation; once made, answered on the event loop
+            return HTMLResponse(made if made is not None else await run_in_threadpool(lambda: views._memo(graph, "web-home-page", make)))
 
     async def search_json(request: Request) -> Response:
         q = request.query_params.get("q", "")[:200]
@@ -437,6 +438,9 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
                 return Response(await run_in_threadpool(source_rdf, graph, ident, media), media_type=media)
 
             # the same for the whole generation: made once (those with their text at hand before listening)
+            made = views.made(graph, f"web-source-page-{ident}")
+            if made is not None:
+                return HTMLResponse(made)
             return HTMLResponse(await run_in_threadpool(source_page, graph, ident, folders, holder.served.path.name))
 
     def source_rdf(graph, sid: str, media: str) -> bytes:

@@ -98,6 +98,11 @@ def _memo(g: KnowledgeGraph, name: str, make):
         return g.memo(name, make)
 
 
+def made(g: KnowledgeGraph, name: str):
+    """The structure or page `name` if it is already made for this generation, else None (never makes it)."""
+    return g.__dict__.get("_memo", {}).get(name)
+
+
 def sources(g: KnowledgeGraph) -> dict[str, dict]:
     """Every source: id -> {id, iri, title, publisher, date, url, description, file, sha256, statements, mentions}."""
     return _memo(g, "web-sources", lambda: _sources(g))
