@@ -28,6 +28,7 @@ class Config:
     max_connections: int = 1000
     allow_hosts: tuple[str, ...] = ()  # Host names accepted besides the bound address
     follow_interval: float = 1.0  # seconds between looks at <KG_HOME>/current
+    page_threads: int = 4  # threads making pages (CPU-bound Python: more only contend for the interpreter lock)
     source_dirs: tuple[Path, ...] = ()  # folders with the source texts (source pages show them); the corpus is added
     queries_dir: Path | None = None  # named queries (examples on the home page and in the editor)
 
@@ -90,8 +91,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
 
     from kg.web.views import warm
 
-    # what the pages need is computed beside the query workers' start-up (seconds at 1M triples), before listening
-    warming = threading.Thread(target=warm, args=(served.graph,), daemon=True, name="kg-warm")
+    # what the pages need (and the source pages with their text) is made beside the query workers'
+    # start-up (seconds at 1M triples), before listening
+    warming = threading.Thread(target=warm, args=(served.graph, config.source_dirs, served.path.name), daemon=True, name="kg-warm")
     warming.start()
     holder = Holder(served)
     pool = WorkerPool(served.graph.store_path, size=config.workers, memory_mb=config.memory_mb, queue_cap=config.queue)
@@ -105,7 +107,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, config: Config | None = Non
         async def lifespan(app):
             import asyncio
 
-            task = asyncio.get_running_loop().create_task(follow(paths.home, holder, pool, config.follow_interval))
+            task = asyncio.get_running_loop().create_task(follow(paths.home, holder, pool, config.follow_interval, config.source_dirs))
             yield
             task.cancel()
 

@@ -343,3 +343,99 @@ def test_source_text_only_when_it_is_the_recorded_text(tmp_path):
     assert text is None and "differs" in why
     assert source_text(dict(rec, file="../a.txt"), [tmp_path / "missing"])[0] is None  # never outside the folders
     assert "no sources folder" in source_text(rec, [])[1]
+
+
+def _highlight_by_definition(text, facts, mentions):
+    """What kg.web.views.highlight must give, written plainly: every segment tested against every quote."""
+    spans = [(f["start"], f["end"], f) for f in facts if f["start"] is not None and f["end"] is not None and f["end"] > f["start"]]
+    mspans = [(m["start"], m["end"], m) for m in mentions if m["end"] > m["start"]]
+    cuts = sorted({0, len(text)} | {x for s, e, _ in spans + mspans if 0 <= s <= e <= len(text) for x in (s, e)})
+    starts = {}
+    for s, e, item in spans + mspans:
+        starts.setdefault(s, []).append((item["anchor"], e - s))
+    for s, e in sorted({(s, e) for s, e, _ in spans}):
+        starts.setdefault(s, []).append((f"at-{s}-{e}", e - s))
+    return [{"text": text[a:b], "facts": sorted((f for s, e, f in spans if s <= a and b <= e), key=lambda f: f["end"] - f["start"]),
+             "mentions": [m for s, e, m in mspans if s <= a and b <= e], "anchors": starts.get(a, [])}
+            for a, b in zip(cuts, cuts[1:], strict=False)]  # fmt: skip
+
+
+def test_highlight_is_its_plain_definition_on_any_quotes():
+    import random
+
+    from kg.web.views import highlight
+
+    rnd = random.Random(13)
+    for _ in range(2000):  # overlapping, nested, equal, empty, reversed and out-of-text quotes
+        n = rnd.randint(0, 50)
+        text = "".join(rnd.choice("ab c") for _ in range(n))
+        facts = []
+        for k in range(rnd.randint(0, 12)):
+            s = rnd.randint(-3, n + 3)
+            facts.append({"anchor": f"st-{k % 4}", "start": s if rnd.random() < 0.95 else None,
+                          "end": s + rnd.randint(-2, 15) if rnd.random() < 0.95 else None})  # fmt: skip
+        mentions = []
+        for k in range(rnd.randint(0, 6)):
+            s = rnd.randint(-3, n + 3)
+            mentions.append({"anchor": f"m-{k}", "start": s, "end": s + rnd.randint(-1, 10)})
+        assert highlight(text, facts, mentions) == _highlight_by_definition(text, facts, mentions)
+
+
+def test_source_pages_are_made_at_start_up_as_they_would_be_on_a_visit(real_build, monkeypatch):
+    if not SHARED_SOURCES.is_dir():
+        pytest.skip("the source texts (../shared/sources) are not here")
+    from kg.graph import KnowledgeGraph
+    from kg.web import views
+    from kg.web.pages import render, source_page
+
+    folders = [SHARED_SOURCES]
+    warmed = KnowledgeGraph(real_build.store, real_build.lexicon)
+    views.warm(warmed, folders, "gen-test")
+    made = {k.removeprefix("web-source-page-"): v for k, v in warmed.__dict__["_memo"].items() if k.startswith("web-source-page-")}
+    with_text = [s for s, rec in views.sources(warmed).items() if views.source_text(rec, folders)[0] is not None]
+    assert sorted(made) == sorted(with_text) and SRC in made  # every source with its text, before any visit
+    fresh = KnowledgeGraph(real_build.store, real_build.lexicon)
+    real, seen = views.highlight, []
+
+    def spy(text, facts, mentions):
+        seen.append((real(text, facts, mentions), _highlight_by_definition(text, facts, mentions)))
+        return seen[-1][0]
+
+    monkeypatch.setattr(views, "highlight", spy)
+    for sid, page in made.items():
+        assert source_page(fresh, sid, folders, "gen-test") == page  # what a visit would have made
+        view = views.source_view(fresh, sid, folders)
+        assert render("source.html", s=view["source"], v=view, generation="gen-test") == page
+    assert len(seen) == 2 * len(made) and all(a == b for a, b in seen)  # the sweep's cuts are the definition's on the real quotes
+    views.warm(KnowledgeGraph(real_build.store, real_build.lexicon), [], "gen-test")  # no texts: nothing to make, no error
+
+
+def test_entity_statements_are_every_stated_fact_with_its_evidence_and_qualifiers(real_build):
+    """The entity page reads facts, evidence and qualifiers from one query's rows: the same as asking for each plainly."""
+    import pyoxigraph as ox
+
+    from kg.graph import KnowledgeGraph
+    from kg.web import views
+
+    g = KnowledgeGraph(real_build.store, real_build.lexicon)
+    plain = """SELECT ?x ?st ?dir ?src ?quote ?start ?end WHERE {
+      { ?st rdf:subject ?x ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?src BIND("out" AS ?dir) }
+      UNION { ?st rdf:object ?x ; rdf:predicate ?p ; rdf:subject ?o ; prov:wasDerivedFrom ?src BIND("in" AS ?dir) }
+      OPTIONAL { ?st kgo:evidence ?quote } OPTIONAL { ?st kgo:startOffset ?start } OPTIONAL { ?st kgo:endOffset ?end } }"""
+    triples = "SELECT ?x ?st ?q WHERE { { ?st rdf:subject ?x } UNION { ?st rdf:object ?x } ?st ?q ?v }"
+    with_quals = 0
+    for x in sorted(g.lexicon["entities"])[::5]:
+        node = ox.NamedNode(x)
+        want = {(r["dir"].value, r["st"].value, views.short_id(r["src"].value), r["quote"].value if "quote" in r else "",
+                 int(r["start"].value) if "start" in r else None) for r in g.select(plain, {"x": node})}  # fmt: skip
+        view = views.entity_view(g, x)
+        got = {(rel["direction"], f["statement"], f["source"], f["quote"], f["start"]) for rel in view["relations"] for f in rel["facts"]}
+        assert got == want, x
+        counted: dict[str, int] = {}
+        for r in g.select(triples, {"x": node}):
+            counted[r["st"].value] = counted.get(r["st"].value, 0) + (r["q"].value not in views._FIXED)
+        for rel in view["relations"]:
+            for f in rel["facts"]:
+                assert len(f["qualifiers"]) == counted[f["statement"]], (x, f["statement"])  # every qualifier, once
+                with_quals += bool(f["qualifiers"])
+    assert with_quals > 10

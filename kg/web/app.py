@@ -10,9 +10,11 @@ the HTML is kg.web.pages with its templates.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from kg import iri
@@ -114,7 +116,6 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
     """The app: /sparql goes to the worker pool (bounded queue, own threads); the pages run here, on
     fixed bounded queries over the served generation, and never wait behind the pool."""
     from starlette.applications import Starlette
-    from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Mount, Route
@@ -123,9 +124,16 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
     from kg.errors import KgError
     from kg.graph import PREFIXES
     from kg.web import views
-    from kg.web.pages import STATIC, class_url, render, script_json, with_prefixes
+    from kg.web.pages import STATIC, class_url, render, script_json, source_page, with_prefixes
 
     folders = list(getattr(config, "source_dirs", ()) or ())
+    # Pages are made on a few threads of their own, first come first served. Making a page is
+    # Python holding the interpreter lock; on anyio's 40 threads 20 clients' first visits made
+    # the same pages with 40% more CPU (threads contending for the lock) and a longer tail.
+    page_threads = ThreadPoolExecutor(max_workers=max(1, getattr(config, "page_threads", 4)), thread_name_prefix="kg-page")
+
+    async def run_in_threadpool(fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(page_threads, functools.partial(fn, *args))
 
     def error(status: int, message: str, headers: dict | None = None) -> Response:
         return PlainTextResponse(message + "\n", status_code=status, headers=headers)
@@ -146,10 +154,17 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
                 pass
         return page("error.html", 404, code=404, message=message, suggestions=suggestions)
 
-    def cached(graph, key: str, make) -> str:
-        """A rendered page, kept for the generation (read-only data) in a bounded LRU."""
-        cache = graph.memo("web-page-cache", lambda: PageCache(config_cache_pages))
-        return cache.get(key, make)
+    def page_cache(graph) -> PageCache:
+        return views._memo(graph, "web-page-cache", lambda: PageCache(config_cache_pages))
+
+    async def cached(graph, key: str, make) -> Response:
+        """A rendered page, kept for the generation (read-only data) in a bounded LRU; a page
+        already made is answered here on the event loop, only making one goes to a thread."""
+        cache = page_cache(graph)
+        body = cache.peek(key)
+        if body is None:
+            body = await run_in_threadpool(cache.get, key, make)
+        return HTMLResponse(body)
 
     config_cache_pages = 2048
 
@@ -291,7 +306,11 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
         with holder.use() as graph:
             ident, media = negotiate(request, request.path_params["ident"])
             subject = iri.entity(ident)
-            if not await run_in_threadpool(views.resource_exists, graph, subject):
+            key = "entity:" + subject
+            if media is None and page_cache(graph).peek(key) is not None:  # only pages of entities that exist are kept
+                return await cached(graph, key, None)
+            exists = subject in graph.lexicon["entities"] or await run_in_threadpool(views.resource_exists, graph, subject)
+            if not exists:
                 return not_found(request, f"no entity {ident!r}", graph)
             if media is not None:
                 return Response(await run_in_threadpool(describe, graph, subject, media), media_type=media)
@@ -301,7 +320,7 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
                 jsonld = script_json(json.loads(describe(graph, subject, "application/ld+json") or b"[]"))
                 return render("entity.html", e=view, jsonld=jsonld, generation=holder.served.path.name)
 
-            return HTMLResponse(await run_in_threadpool(cached, graph, "entity:" + subject, make))
+            return await cached(graph, key, make)
 
     async def viz(request: Request) -> Response:
         with holder.use() as graph:
@@ -337,7 +356,8 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
 
             if q.strip():
                 return HTMLResponse(await run_in_threadpool(make))
-            return HTMLResponse(await run_in_threadpool(lambda: graph.memo("web-home-page", make)))  # made once per generation
+            made = views.made(graph, "web-home-page")  # made once per generation; once made, answered on the event loop
+            return HTMLResponse(made if made is not None else await run_in_threadpool(lambda: views._memo(graph, "web-home-page", make)))
 
     async def search_json(request: Request) -> Response:
         q = request.query_params.get("q", "")[:200]
@@ -382,7 +402,7 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
                               url=lambda **ch: class_url(name, params, **ch), generation=holder.served.path.name)  # fmt: skip
 
             key = f"class:{name}:{page_no}:{sorted(args.items())}"
-            return HTMLResponse(await run_in_threadpool(cached, graph, key, make))
+            return await cached(graph, key, make)
 
     def asked(graph, q: str) -> str:
         """An answer (as JSON text), kept per generation in a bounded LRU: the same question on the
@@ -417,11 +437,11 @@ def create_app(holder: Holder, pool: WorkerPool, config: Config, names: Names | 
             if media is not None:
                 return Response(await run_in_threadpool(source_rdf, graph, ident, media), media_type=media)
 
-            def make() -> str:  # the same for the whole generation: made once
-                view = views.source_view(graph, ident, folders)
-                return render("source.html", s=view["source"], v=view, generation=holder.served.path.name)
-
-            return HTMLResponse(await run_in_threadpool(lambda: graph.memo(f"web-source-page-{ident}", make)))
+            # the same for the whole generation: made once (those with their text at hand before listening)
+            made = views.made(graph, f"web-source-page-{ident}")
+            if made is not None:
+                return HTMLResponse(made)
+            return HTMLResponse(await run_in_threadpool(source_page, graph, ident, folders, holder.served.path.name))
 
     def source_rdf(graph, sid: str, media: str) -> bytes:
         import pyoxigraph as ox
@@ -540,6 +560,14 @@ class PageCache:
         self.size = size
         self.pages: OrderedDict[str, str] = OrderedDict()
         self.lock = threading.Lock()
+
+    def peek(self, key: str) -> str | None:
+        """The page if it is kept (and now the most recently used), else None; never makes one."""
+        with self.lock:
+            if key in self.pages:
+                self.pages.move_to_end(key)
+                return self.pages[key]
+        return None
 
     def get(self, key: str, make) -> str:
         with self.lock:

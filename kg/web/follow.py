@@ -34,9 +34,10 @@ class Served:
             self.lease = None
 
 
-def open_generation(path: Path, warm: bool = True) -> Served:
+def open_generation(path: Path, warm: bool = True, folders: tuple[Path, ...] = ()) -> Served:
     """Leases and opens a generation (blocking: reads the lexicon, opens the store, and with `warm`
-    computes what the pages need, so a rebuild is switched to only when its pages are fast)."""
+    computes what the pages need and makes the pages of the sources whose text is in `folders`,
+    so a rebuild is switched to only when its pages are fast)."""
     from kg.build import hold_generation
     from kg.errors import KgError
     from kg.graph import KnowledgeGraph
@@ -50,7 +51,7 @@ def open_generation(path: Path, warm: bool = True) -> Served:
         from kg.web.views import warm as warm_up
 
         if warm:
-            warm_up(graph)  # the per-generation structures of the pages, before the first page asks
+            warm_up(graph, folders, path.name)  # the per-generation structures of the pages, before the first page asks
     except BaseException:
         lease.release()
         raise
@@ -76,7 +77,7 @@ class Holder:
                 s.idle.set()
 
 
-async def follow(home: Path, holder: Holder, pool, interval: float = 1.0) -> None:
+async def follow(home: Path, holder: Holder, pool, interval: float = 1.0, folders: tuple[Path, ...] = ()) -> None:
     """Runs until cancelled: switches to each new generation `current` points to."""
     link = home / "current"
     failed: Path | None = None
@@ -89,7 +90,7 @@ async def follow(home: Path, holder: Holder, pool, interval: float = 1.0) -> Non
         if target == holder.served.path or target == failed:
             continue
         try:
-            new = await asyncio.to_thread(open_generation, target)
+            new = await asyncio.to_thread(open_generation, target, True, tuple(folders))
         except Exception as exc:
             failed = target
             print(f"kg: warning: still serving {holder.served.path.name}: cannot open {target.name}: {exc}", file=sys.stderr, flush=True)

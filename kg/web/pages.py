@@ -26,6 +26,7 @@ def environment():
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # compiled once per process (a restart brings changed templates): no stat() of 3 files a page
     )
     return env
 
@@ -39,6 +40,18 @@ def compile_templates() -> None:
 
 def render(name: str, **values) -> str:
     return environment().get_template(name).render(**values)
+
+
+def source_page(g, sid: str, folders: list[Path], generation: str) -> str:
+    """A source's page (its text with every quote marked), made once per generation: at start-up
+    for the sources whose text is at hand (kg.web.views.warm), else on the first visit."""
+    from kg.web import views
+
+    def make() -> str:
+        view = views.source_view(g, sid, folders)
+        return render("source.html", s=view["source"], v=view, generation=generation)
+
+    return views._memo(g, f"web-source-page-{sid}", make)
 
 
 def script_json(data) -> str:

@@ -98,6 +98,11 @@ def _memo(g: KnowledgeGraph, name: str, make):
         return g.memo(name, make)
 
 
+def made(g: KnowledgeGraph, name: str):
+    """The structure or page `name` if it is already made for this generation, else None (never makes it)."""
+    return g.__dict__.get("_memo", {}).get(name)
+
+
 def sources(g: KnowledgeGraph) -> dict[str, dict]:
     """Every source: id -> {id, iri, title, publisher, date, url, description, file, sha256, statements, mentions}."""
     return _memo(g, "web-sources", lambda: _sources(g))
@@ -154,15 +159,22 @@ def _entity_stats(g: KnowledgeGraph) -> tuple[dict[str, int], dict[str, set[str]
     return _memo(g, "web-entity-stats", make)
 
 
-def warm(g: KnowledgeGraph) -> None:
-    """Computes the per-generation structures now (the server calls it when it opens a build)."""
-    from kg.web.pages import compile_templates
+def warm(g: KnowledgeGraph, folders: list[Path] | tuple[Path, ...] = (), generation: str | None = None) -> None:
+    """Computes the per-generation structures now (the server calls it when it opens a build,
+    before it listens or switches to it). With `generation` (the build's name, shown in the page
+    footer) it also makes the page of every source whose text is at hand in `folders`: marking
+    its 500-800 quotes took 60-150 ms a page, 0.5-1 s under load on the first visit."""
+    from kg.web.pages import compile_templates, source_page
 
     sources(g)
     entity_facts(g)
     class_members(g)
     entity_classes(g)
     compile_templates()  # once per process: about 200 ms that the first visit of each page kind paid
+    if generation is not None:
+        for sid, rec in sources(g).items():
+            if source_text(rec, list(folders))[0] is not None:
+                source_page(g, sid, list(folders), generation)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,16 +356,14 @@ def class_view(g: KnowledgeGraph, name: str, *, page: int = 1, size: int = PAGE_
 # ---------------------------------------------------------------------------------------------
 # Entities
 
-# Written so the engine starts from the entity (rdf:subject / rdf:object lookups): the same query
-# with `?st a kgo:Statement` and the OPTIONALs outside the UNION took 16 ms instead of 1 ms.
-_STATEMENTS = """SELECT ?x ?st ?dir ?p ?other ?src ?quote ?start ?end WHERE {
-  { ?st rdf:subject ?x ; rdf:predicate ?p ; rdf:object ?other ; prov:wasDerivedFrom ?src . BIND("out" AS ?dir)
-    OPTIONAL { ?st kgo:evidence ?quote } OPTIONAL { ?st kgo:startOffset ?start } OPTIONAL { ?st kgo:endOffset ?end } }
-  UNION
-  { ?st rdf:object ?x ; rdf:predicate ?p ; rdf:subject ?other ; prov:wasDerivedFrom ?src . BIND("in" AS ?dir)
-    OPTIONAL { ?st kgo:evidence ?quote } OPTIONAL { ?st kgo:startOffset ?start } OPTIONAL { ?st kgo:endOffset ?end } }
-}"""
-_QUALIFIERS = """SELECT ?x ?st ?qp ?qv WHERE { { ?st rdf:subject ?x ; ?qp ?qv } UNION { ?st rdf:object ?x ; ?qp ?qv } }"""
+# Every triple of every statement about the entity, in one query that starts from the entity (the
+# rdf:subject / rdf:object lookups); the fact, its evidence and its qualifiers are read from the rows.
+# (A query for the facts and another for the qualifiers cost twice as much.)
+_STATEMENTS = """SELECT ?x ?st ?dir ?p ?o WHERE {
+  { ?st rdf:subject ?x BIND("out" AS ?dir) } UNION { ?st rdf:object ?x BIND("in" AS ?dir) } ?st ?p ?o }"""
+_P_PREDICATE, _P_SUBJECT, _P_OBJECT = RDF + "predicate", RDF + "subject", RDF + "object"
+_P_SOURCE, _P_QUOTE = "http://www.w3.org/ns/prov#wasDerivedFrom", iri.term("evidence")
+_P_START, _P_END = iri.term("startOffset"), iri.term("endOffset")
 _OTHER = """SELECT ?x ?g ?p ?o WHERE { GRAPH ?g { ?x ?p ?o } }"""
 _LINKS = """SELECT DISTINCT ?x ?s ?p WHERE { ?s ?p ?x FILTER(isIRI(?s))
   FILTER NOT EXISTS { ?s a kgo:Statement } FILTER NOT EXISTS { ?s a kgo:Mention } } LIMIT 2000"""
@@ -362,6 +372,17 @@ _MENTIONS = """SELECT ?x ?m ?src ?quote ?start ?end WHERE {
   OPTIONAL { ?m kgo:startOffset ?start } OPTIONAL { ?m kgo:endOffset ?end } }"""
 _SHOWN_ELSEWHERE = {RDF + "type", "http://www.w3.org/2000/01/rdf-schema#label", SKOS + "prefLabel", SKOS + "altLabel",
                     DCT + "description", SCHEMA + "name", SCHEMA + "description", SCHEMA + "alternateName"}  # fmt: skip
+
+
+def _solutions(g: KnowledgeGraph, sparql: str, bindings: dict):
+    """The query's solutions as Oxigraph gives them (each unpacks into its variables, in the
+    SELECT's order), over the same dataset and prefixes as KnowledgeGraph.select."""
+    import pyoxigraph as ox
+
+    from kg.graph import PREFIXES
+
+    subs = {ox.Variable(k): v for k, v in bindings.items()}
+    return g.store.query(sparql, use_default_graph_as_union=True, substitutions=subs, prefixes=PREFIXES)
 
 
 def _int(term) -> int | None:
@@ -376,29 +397,33 @@ def entity_view(g: KnowledgeGraph, x: str) -> dict:
     node = ox.NamedNode(x)
     titles = sources(g)
     e = g.lexicon["entities"].get(x) or {"id": short_id(x), "label": short_id(x), "types": [], "aliases": []}
+    triples: dict[tuple[str, str], dict[str, list]] = {}  # (direction, statement) -> property -> values, in row order
+    for _, st, direction, p, o in _solutions(g, _STATEMENTS, {"x": node}):  # ~50 rows: unpacked, not wrapped in Rows
+        triples.setdefault((direction.value, st.value), {}).setdefault(p.value, []).append(o)
     quals: dict[str, list[tuple[str, dict]]] = {}
-    for r in g.select(_QUALIFIERS, {"x": node}):
-        if r["qp"].value not in _FIXED:
-            quals.setdefault(r["st"].value, []).append((prop_label(g, r["qp"].value), value(g, r["qv"])))
+    for (_, st), props_of in triples.items():
+        for qp, vs in props_of.items():
+            if qp not in _FIXED:
+                quals.setdefault(st, []).extend((prop_label(g, qp), value(g, v)) for v in vs)
     groups: dict[tuple[str, str], dict] = {}
-    for r in g.select(_STATEMENTS, {"x": node}):
-        p = r["p"].value
-        key = (r["dir"].value, p)
-        grp = groups.setdefault(key, {"direction": key[0], "property": p, "facts": {}})
-        st = r["st"].value
-        if st in grp["facts"]:
+    for (direction, st), props_of in triples.items():
+        other = props_of.get(_P_OBJECT if direction == "out" else _P_SUBJECT)
+        if not (other and _P_PREDICATE in props_of and _P_SOURCE in props_of):  # not a whole statement
             continue
-        sid = short_id(r["src"].value)
+        p = props_of[_P_PREDICATE][0].value
+        grp = groups.setdefault((direction, p), {"direction": direction, "property": p, "facts": {}})
+        sid = short_id(props_of[_P_SOURCE][0].value)
+        quote, start, end = (props_of.get(k, (None,))[0] for k in (_P_QUOTE, _P_START, _P_END))
         grp["facts"][st] = {
             "statement": st,
             "anchor": statement_key(st),
-            "value": value(g, r["other"]),
+            "value": value(g, other[0]),
             "qualifiers": sorted(quals.get(st, []), key=lambda q: q[0]),
-            "quote": r.get("quote").value if "quote" in r else "",
+            "quote": quote.value if quote is not None else "",
             "source": sid,
             "source_title": titles[sid]["title"] if sid in titles else sid,
-            "start": _int(r.get("start")),
-            "end": _int(r.get("end")),
+            "start": _int(start),
+            "end": _int(end),
         }
     relations = []
     props = g.lexicon["properties"]
@@ -526,12 +551,18 @@ def highlight(text: str, facts: list[dict], mentions: list[dict]) -> list[dict]:
     """The text cut at every quote boundary: segments {text, facts, mentions, anchors}, where
     `facts` are the statements whose quote covers the segment (shortest first, it is the link),
     and `anchors` the (id, length) of the statements and mentions starting there (so #st-... opens
-    at its place, and the page's script can outline the whole quote)."""
+    at its place, and the page's script can outline the whole quote).
+
+    One sweep over the cuts: a quote inside the text starts and ends at cuts, so the quotes that
+    cover a segment are the ones open at its start (a source has 500-800 quotes: testing each
+    against each segment took most of a source page's time). A quote reaching outside the text
+    (none should) is tested against every segment, as before."""
     spans = [(f["start"], f["end"], f) for f in facts if f["start"] is not None and f["end"] is not None and f["end"] > f["start"]]
     mspans = [(m["start"], m["end"], m) for m in mentions if m["end"] > m["start"]]
-    cuts = {0, len(text)}
+    n = len(text)
+    cuts = {0, n}
     for s, e, _ in spans + mspans:
-        if 0 <= s <= e <= len(text):
+        if 0 <= s <= e <= n:
             cuts |= {s, e}
     cuts_sorted = sorted(cuts)
     starts: dict[int, list[tuple[str, int]]] = {}
@@ -539,9 +570,27 @@ def highlight(text: str, facts: list[dict], mentions: list[dict]) -> list[dict]:
         starts.setdefault(s, []).append((item["anchor"], e - s))
     for s, e in sorted({(s, e) for s, e, _ in spans}):  # evidence known only by its offsets (kg ask) opens here too
         starts.setdefault(s, []).append((f"at-{s}-{e}", e - s))
+    # (kind, index in its list): facts 0, mentions 1; opened and closed at their cuts
+    opens: dict[int, list[tuple[int, int]]] = {}
+    closes: dict[int, list[tuple[int, int]]] = {}
+    outside: list[tuple[int, int]] = []
+    for kind, items in ((0, spans), (1, mspans)):
+        for i, (s, e, _) in enumerate(items):
+            if 0 <= s <= e <= n:
+                opens.setdefault(s, []).append((kind, i))
+                closes.setdefault(e, []).append((kind, i))
+            else:
+                outside.append((kind, i))
+    lists = (spans, mspans)
+    open_now: set[tuple[int, int]] = set()
     out = []
     for a, b in zip(cuts_sorted, cuts_sorted[1:], strict=False):
-        covering = sorted((f for s, e, f in spans if s <= a and b <= e), key=lambda f: f["end"] - f["start"])
-        named = [m for s, e, m in mspans if s <= a and b <= e]
-        out.append({"text": text[a:b], "facts": covering, "mentions": named, "anchors": starts.get(a, [])})
+        open_now.difference_update(closes.get(a, ()))
+        open_now.update(opens.get(a, ()))
+        here = list(open_now)
+        here += [(k, i) for k, i in outside if lists[k][i][0] <= a and b <= lists[k][i][1]]
+        fs = sorted((spans[i][1] - spans[i][0], i) for k, i in here if k == 0)  # shortest first; equal lengths in list order
+        ms = sorted(i for k, i in here if k == 1)
+        out.append({"text": text[a:b], "facts": [spans[i][2] for _, i in fs], "mentions": [mspans[i][2] for i in ms],
+                    "anchors": starts.get(a, [])})  # fmt: skip
     return out
