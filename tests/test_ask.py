@@ -332,3 +332,15 @@ def test_yes_no_with_a_class_says_what_the_no_rests_on(g, question, verdict, sai
     DeepSeek a Chinese company' read as a bare 'no')."""
     a = g.ask(question)
     assert a.verdict == verdict and said in a.answers[0].label, a.answers[0].label
+
+
+def test_a_coordinated_name_is_not_a_modifier(g):
+    """Regression (issue 10's first example): 'both the Paris Summit and the Great Hall meeting' read the
+    meeting as a modifier of the summit and answered with the summit's list."""
+    try:
+        a = g.ask("which companies attended both the Paris Summit and the Great Hall meeting?")
+    except NotUnderstood:
+        return
+    assert not {x.label for x in a.answers} & {"Alibaba", "Huawei", "ByteDance"}
+    a = g.ask("which people attended both the Paris Summit and the Great Hall meeting?")
+    assert a.answers == [] and " and " in a.intent

@@ -48,7 +48,9 @@ def _adjacent(x, used, words) -> bool:
     """The modifier stands next to a name the reading uses ('the Paris declaration', 'Alibaba's commitment')."""
     for u in used:
         lo, hi = (x.end, u.start) if x.end <= u.start else (u.end, x.start)
-        if hi - lo >= 0 and all(not w.content for w in words[lo:hi]) and hi - lo <= 2:
+        gap = words[lo:hi]
+        # "A and B" coordinates two names: B is a second subject, never A's modifier
+        if hi - lo >= 0 and all(not w.content for w in gap) and hi - lo <= 2 and not any(w.text in ("and", "or", "nor") for w in gap):
             return True
     return False
 
