@@ -635,6 +635,10 @@ def checks(ctx: Context) -> list[Reading]:
         for b in ctx.entities:
             if a.target == b.target or not _free(a, b) or b.start < a.start:
                 continue
+            # a claim named by a few of its words is checked by what it says (claim_checks), not by
+            # whether its claimant is linked to it: "does Lu think X" is not answered by "Lu claims not X"
+            if any(x.score < 0.9 and ctx.lex.is_a(x.target, "Claim") for x in (a, b)):
+                continue
             for at, prop in _object_props(ctx):
                 if not _free(a, b, at) or not _may_relate(ctx, a.target, b.target, prop):
                     continue
