@@ -344,3 +344,12 @@ def test_a_coordinated_name_is_not_a_modifier(g):
     assert not {x.label for x in a.answers} & {"Alibaba", "Huawei", "ByteDance"}
     a = g.ask("which people attended both the Paris Summit and the Great Hall meeting?")
     assert a.answers == [] and " and " in a.intent
+
+
+def test_a_negated_auxiliary_opens_a_yes_no_question(g):
+    """'didn't the UK sign ...' is a yes/no question (it once listed the signatories), and the "t" of
+    "doesn't" is grammar, not a name (it once linked AT&T)."""
+    a = g.ask("didn't the UK sign the paris AI declaration?")
+    assert a.verdict == "no" and "UK did not sign" in a.answers[0].label
+    a = g.ask("doesn't Xiaomi make EVs?")
+    assert a.verdict == "no" and not any(w == "t" and "AT&T" in r for w, r in a.words)

@@ -49,8 +49,9 @@ def question_type(words) -> str:
     if first in ("what", "which"):
         return "when" if nxt in ("year", "date", "day", "month") else "what"
     from kg.ask.lexicon import AUX
+    from kg.ask.linking import _NEG_AUX
 
-    if first in AUX:
+    if first in AUX or (nxt == "t" and words[0].raw.lower() in _NEG_AUX):  # "didn't the UK sign ..."
         return "yesno"
     for t in texts:
         if t in ("who", "whom"):
