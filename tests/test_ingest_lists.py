@@ -21,6 +21,7 @@ Canada and Mexico share a commitment to advancing peaceful scientific cooperatio
 These parts are used to build Falcon-series drones which have been used by Japan to patrol the sea and by Vietnam in Cambodia.
 “We act when we must,” said Assistant Secretary of Commerce for Export Administration Rhea M. Dalton Pryce.
 The Office of Gadget Security also removed 2 entities from the Widget List, under the destination of Mexico.
+It also modified entries for two Widget Listed parties that make unmanned surface vessels (USVs) and sell USV parts.
 """
 
 
@@ -72,3 +73,9 @@ def test_a_title_span_running_into_the_name(draft):
     assert "Rhea M. Dalton Pryce" in ids, "the name starts after the title's last organisation word"
     assert not [label for label in ids if "Export Administration" in label], "the title's words are no organisation"
     assert (ids["Rhea M. Dalton Pryce"], "worksFor", "us-department-of-commerce") in facts
+
+
+def test_word_forms_of_a_name_are_no_new_names(draft):
+    new = {i["label"]: i for i in draft["items"] if i["kind"] == "entity"}
+    assert new["unmanned surface vessels"]["aliases"] == ["USVs"], "a plural acronym defines the term"
+    assert "USV" not in new and "Widget Listed" not in new, "a word form of another candidate's name"

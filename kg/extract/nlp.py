@@ -395,6 +395,7 @@ def name_candidates(text: str, blocks: list[Block], known: list[Mention], class_
     titled = [c for c in out if c["why"] == "a name after a title"]  # a title's words run into the name: not an organisation
     out = [c for c in out if c in titled or not any(c["start"] < p["start"] < c["end"] for p in titled)]
     merged = _merge_overlaps(out)
+    merged = [c for c in merged if not _variant_of_other(c, merged)]
     body_keys = {compact(c["label"]) for c in merged if not _in_heading(blocks, c["start"])}
     body_keys |= {compact(a) for c in merged if not _in_heading(blocks, c["start"]) for a in c["aliases"]}
     # a heading's names count only when the body names them too ("Commerce Adds ..." names nothing)
@@ -438,6 +439,24 @@ def _proper(blocks: list[Block], s: int, e: int) -> bool:
     span = b.doc.char_span(s - b.start, e - b.start, alignment_mode="expand")
     words = [t for t in span or () if t.is_alpha and t.lower_ not in ("of", "and", "for", "the", "on", "in")]
     return bool(words) and all(t.pos_ == "PROPN" and t.ent_type_ != "DATE" for t in words)
+
+
+def _variant_of_other(c: dict, cands: list[dict]) -> bool:
+    """A word form of another candidate's name is no new name: "UAV" beside "unmanned aerial vehicles
+    (UAVs)", "Entity Listed" and "the Entity List party" beside "Entity List"."""
+    label = c["label"]
+    for o in cands:
+        if o is c or c.get("priority"):
+            continue
+        for name in [o["label"], *o.get("aliases", [])]:
+            if name == label or len(name) < 3:
+                continue
+            if name == label + "s" or name.endswith("s") and name[:-1] == label:
+                return True
+            rest = label[len(name) :] if label.startswith(name) else None
+            if rest and (re.fullmatch(r"(?:e?d|s)", rest) or re.fullmatch(r" [a-z]+", rest)):
+                return True
+    return False
 
 
 def _merge_overlaps(cands: list[dict]) -> list[dict]:
