@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -242,12 +243,38 @@ def _clean(span) -> list[tuple[int, int]]:
 
 
 _QUOTED_DEFINED = re.compile(r"[“\"]([A-Z][^”\"\n]{4,200}?)[”\"]\s*\(([A-Z][\w/&.\-]*(?: [A-Z][\w/&.\-]*)?)\)")
-_LOWER_ACRONYM = re.compile(r"((?:\b[a-z][a-z\-]+\s+){1,5}[a-z][a-z\-]+)\s+\(([A-Z]{2,6})\)")
+_LOWER_ACRONYM = re.compile(r"((?:\b[a-z][a-z\-]+\s+){1,5}[a-z][a-z\-]+)\s+\(([A-Z]{2,6}s?)\)")  # "(UAVs)": a plural acronym too
+_SERIES_NAME = re.compile(r"\b[A-Z][\w]*-(?:series|class)\s+(?:[A-Z]{2,}s|[a-z]{3,}s)\b")
 _COLLECTIVE = {"people", "children", "women", "men", "workers"}  # "People’s Republic of China" is one name
 _IN_TITLE = re.compile(
     r"\b(?:Secretary|Minister|Director|Commissioner|Ambassador|Chair(?:man|woman)?|President|Governor|Administrator)"
     r"\s+(?:of|for)\s+(?:the\s+)?$"
 )  # "Under Secretary of Commerce for ...": a title, not a name
+
+
+# words that end the organisation a title names ("Assistant Secretary of Commerce for Export Administration")
+_TITLE_ORG_WORDS = {"administration", "security", "commerce", "affairs", "department", "bureau", "office", "agency", "ministry",
+                    "treasury", "state", "defense", "defence", "enforcement", "industry", "council", "commission", "policy",
+                    "trade"}  # fmt: skip
+
+
+def _person_after_title(ent):
+    """The person's tokens when an entity span that follows a title holds the title's organisation and
+    the name (or ends inside it: its last word a compound of the proper noun right after it): the name
+    starts after the title's last organisation word, its words the compounds of its head; None otherwise."""
+    doc, toks = ent.doc, list(ent)
+    if ent.end < len(doc) and doc[ent.end].pos_ == "PROPN" and ent[-1].dep_ == "compound" and ent[-1].head.i == ent.end:
+        toks.append(doc[ent.end])
+    head = toks[-1]
+    if head.pos_ != "PROPN" or head.dep_ == "compound":
+        return None
+    cut = max((k for k, t in enumerate(toks) if t.lower_ in _TITLE_ORG_WORDS | {"of", "for"}), default=-1)
+    person = toks[cut + 1 :]
+    if cut < 0 or len(person) < 2 or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in person):
+        return None
+    if not all(t.i == head.i or (t.dep_ == "compound" and t.head.i == head.i) for t in person):
+        return None
+    return person
 
 
 def _collective(toks) -> bool:
@@ -277,6 +304,12 @@ def name_candidates(text: str, blocks: list[Block], known: list[Mention], class_
                 if _IN_TITLE.search(text, max(0, s - 40), s):
                     # "Secretary of Commerce Gina Raimondo" tagged as one span "Commerce Gina Raimondo":
                     # the person is the span's head and the compounds before it, the rest is the title's
+                    person = _person_after_title(ent)
+                    if person is not None:  # "Commerce for Export Administration Thea D. Rozman" + "Kendler" after the span
+                        ps, pe = b.start + person[0].idx, b.start + person[-1].idx + len(person[-1].text)
+                        out.append({"label": text[ps:pe], "start": ps, "end": pe, "type": "Person", "why": "a name after a title",
+                                    "aliases": [], "ner": "PERSON"})  # fmt: skip
+                        continue
                     root = ent.root
                     tail = [t for t in ent if t.i == root.i or (t.dep_ == "compound" and t.head.i == root.i)]
                     if not (2 <= len(tail) < len(ent) and tail[-1].i == ent.end - 1 and all(t.pos_ == "PROPN" for t in tail)):
@@ -339,22 +372,30 @@ def name_candidates(text: str, blocks: list[Block], known: list[Mention], class_
                     "why": f"{why}; a quoted title the text defines as {acro!r}", "priority": True})  # fmt: skip
     for m in _LOWER_ACRONYM.finditer(text):
         words, acro = m.group(1).split(), m.group(2)
+        spelled = acro[:-1] if acro.endswith("s") and words[-1].endswith("s") else acro
         for k in range(len(words), 1, -1):  # the shortest tail of lowercase words whose initials spell the acronym
             tail = words[-k:]
-            if "".join(w[0] for w in tail).upper() == acro.upper() or nm.initials(" ".join(tail)) == acro.upper():
+            if "".join(w[0] for w in tail).upper() == spelled.upper() or nm.initials(" ".join(tail)) == spelled.upper():
                 name = " ".join(tail)
                 s = m.start(1) + len(m.group(1)) - len(name)
                 cls, why = _type_of(name, None, None)
                 cls, why = (cls, why) if why.startswith("keyword") else ("Technology", "a lowercase term defined by its acronym")
                 out.append({"label": name, "start": s, "end": s + len(name), "type": cls, "why": why, "aliases": [acro], "priority": True})
                 break
+    for m in _SERIES_NAME.finditer(text):  # "Shahed-series UAVs", "Type-055 destroyers" read as one product name
+        if not _in_heading(blocks, m.start()):
+            out.append({"label": m.group(0), "start": m.start(), "end": m.end(), "type": "Product",
+                        "why": "a name with its series word and kind noun", "aliases": [], "priority": True})  # fmt: skip
     for c in out:  # "Director of Peking University" from any source: the organisation, not the title
         lead = _TITLE_PREFIX.match(c["label"])
         if lead and lead.end() < len(c["label"]) and not c["aliases"]:
             c["start"] += lead.end()
             c["label"] = c["label"][lead.end() :]
     out = [c for c in out if not any(m.start <= c["start"] and c["end"] <= m.end for m in known)]  # a known name inside it
+    titled = [c for c in out if c["why"] == "a name after a title"]  # a title's words run into the name: not an organisation
+    out = [c for c in out if c in titled or not any(c["start"] < p["start"] < c["end"] for p in titled)]
     merged = _merge_overlaps(out)
+    merged = [c for c in merged if not _variant_of_other(c, merged)]
     body_keys = {compact(c["label"]) for c in merged if not _in_heading(blocks, c["start"])}
     body_keys |= {compact(a) for c in merged if not _in_heading(blocks, c["start"]) for a in c["aliases"]}
     # a heading's names count only when the body names them too ("Commerce Adds ..." names nothing)
@@ -398,6 +439,24 @@ def _proper(blocks: list[Block], s: int, e: int) -> bool:
     span = b.doc.char_span(s - b.start, e - b.start, alignment_mode="expand")
     words = [t for t in span or () if t.is_alpha and t.lower_ not in ("of", "and", "for", "the", "on", "in")]
     return bool(words) and all(t.pos_ == "PROPN" and t.ent_type_ != "DATE" for t in words)
+
+
+def _variant_of_other(c: dict, cands: list[dict]) -> bool:
+    """A word form of another candidate's name is no new name: "UAV" beside "unmanned aerial vehicles
+    (UAVs)", "Entity Listed" and "the Entity List party" beside "Entity List"."""
+    label = c["label"]
+    for o in cands:
+        if o is c or c.get("priority"):
+            continue
+        for name in [o["label"], *o.get("aliases", [])]:
+            if name == label or len(name) < 3:
+                continue
+            if name == label + "s" or name.endswith("s") and name[:-1] == label:
+                return True
+            rest = label[len(name) :] if label.startswith(name) else None
+            if rest and (re.fullmatch(r"(?:e?d|s)", rest) or re.fullmatch(r" [a-z]+", rest)):
+                return True
+    return False
 
 
 def _merge_overlaps(cands: list[dict]) -> list[dict]:
@@ -759,7 +818,8 @@ def relations(text: str, blocks: list[Block], graph: _Graph, lexicon: dict, rel:
                     ante = _antecedent(t, sent, graph, bi, rel)  # "BIS is implementing updates to its export controls"
                     if ante is not None:
                         m, said = graph.of(bi, ante), [ante, t, t.head]
-                if m is not None and t.dep_ == "poss" and (t.i + 1 >= len(doc) or graph.of(bi, t.head) is not m):
+                poss = t.dep_ == "poss" or t.dep_ == "nmod" and any(c.dep_ == "case" and c.lower_ in ("'s", "’s") for c in t.children)
+                if m is not None and poss and (t.i + 1 >= len(doc) or graph.of(bi, t.head) is not m):
                     owned = graph.of(bi, t.head)
                     if owned is not None and owned is not m:
                         ko, ks = rel.kinds(owned.types), rel.kinds(m.types)
@@ -1017,6 +1077,22 @@ def _reach(v, graph: _Graph, bi: int, rel: Relations, depth: int = 0) -> list[Me
     return seen
 
 
+def _more_agents(v, graph: _Graph, bi: int) -> list[Mention]:
+    """Agents in an "and by Y" that continues v's agent phrase: every word between v's "by" and it
+    belongs to v's clause (the parse may hang the coordinated "by" on another word or verb)."""
+    agent = next((c for c in v.children if c.dep_ == "agent"), None)
+    if agent is None:
+        return []
+    inside = {t.i for t in v.subtree}
+    doc, out = v.doc, []
+    for x in doc[agent.i + 1 : v.sent.end]:
+        if x.i not in inside and x.lower_ not in ("by", "and", "or", ","):
+            break
+        if x.lower_ == "by" and doc[x.i - 1].lower_ in ("and", "or") and x.dep_ in ("prep", "conj", "agent"):
+            out += [m for p in x.children if p.dep_ == "pobj" for m in _objects(p, graph, bi)]
+    return out
+
+
 def _svo(text, b, bi, sent, v, graph, stems, verb_phrases, rel, facts) -> None:
     """Subject-verb-object with the ontology's verb phrases, in either voice; a verb that makes a
     policy ("BIS is establishing a Temporary General License") gives issued by."""
@@ -1036,6 +1112,8 @@ def _svo(text, b, bi, sent, v, graph, stems, verb_phrases, rel, facts) -> None:
             preps.setdefault(c.lower_, []).extend(m for p in c.children if p.dep_ == "pobj" for m in _objects(p, graph, bi))
         if c.dep_ == "agent":
             agents += [m for p in c.children if p.dep_ == "pobj" for m in _objects(p, graph, bi)]
+    if passive and agents:  # "used by Iran to attack X and by Russia in Ukraine": a coordinated "by" wherever the parse hangs it
+        agents += _more_agents(v, graph, bi)
     why_voice = " (passive)" if passive else ""
     if stem_of(v.lower_) in _LAUNCH_STEMS:  # "Alibaba launched its own model, QWQ-Max": its developer
         pairs = [(a, s) for a in agents for s in subs] if passive else [(s, o) for s in subs for o in objs]
@@ -1440,6 +1518,9 @@ def extract(text: str, source_id: str, lexicon: dict, known_entities: dict | Non
     facts = _Facts(text, lexicon, rel, graph)
     _pronouns(blocks, graph, rel)
     relations(text, blocks, graph, lexicon, rel, facts)
+    from kg.extract import lists
+
+    lists.list_policies(text, blocks, graph, rel, facts, sys.modules[__name__])
     list_relations(text, blocks, graph, rel, facts, lexicon["ask"]["stems"], _verb_phrases(lexicon))
     by_id: dict[str, Mention] = {}
     for m in every:
