@@ -31,7 +31,7 @@ check: install lint test
 
 # The spaCy path of ingest (issue 15): the extra installed, its tests required to run, not skipped.
 # CI runs `make check` (the README's command, rules path) and then this.
-NLP_TESTS ?= tests/test_ingest.py tests/test_ingest_roundtrip.py
+NLP_TESTS ?= tests/test_ingest.py tests/test_ingest_roundtrip.py tests/test_ingest_lists.py
 test-nlp:
 	$(MAKE) install NLP=1
 	KG_REQUIRE_NLP=1 $(PYTHON) -m pytest $(PYTEST_ARGS) $(NLP_TESTS)
