@@ -257,6 +257,8 @@ def test_ci_installs_the_nlp_extra_and_requires_it():
     assert "--require-hashes -r requirements/nlp-model.txt" in make and ".[test,nlp]" in make
     nlp = subprocess.run(["make", "-n", "-C", str(ROOT), "test-nlp"], capture_output=True, text=True, check=True).stdout
     assert "KG_REQUIRE_NLP=1" in nlp and "install NLP=1" in nlp
+    needing = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py") if "require_nlp" in p.read_text()}
+    assert needing <= set(nlp.split()), f"make test-nlp misses {needing - set(nlp.split())}"
 
 
 @pytest.fixture(scope="module")
