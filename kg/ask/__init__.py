@@ -139,13 +139,17 @@ def _describe_or_path(g: KnowledgeGraph, q: str, ctx) -> Answer | None:
     words = ctx.words
     content = [w for w in words if w.content and w.text not in _DESCRIBE_VERBS]
     texts = [w.text for w in words]
-    full = [e for e in ctx.entities if all(e.start <= w.i < e.end for w in content) and e.score >= 0.7]
+
+    def named_class(e, w) -> bool:  # "the Green Data Centres initiative": the class word of the named thing
+        return any(c.start <= w.i < c.end and c.start in (e.end, e.end + 1) and ctx.lex.is_a(e.target, c.target) for c in ctx.classes)
+
+    full = [e for e in ctx.entities if all(e.start <= w.i < e.end or named_class(e, w) for w in content) and e.score >= 0.7]
     starts = (texts[:1] in (["what"], ["who"]) and len(texts) > 1 and texts[1] in ("is", "are", "was", "poss", "does")) or texts[:1] in (
         ["tell"], ["describe"], ["explain"], ["about"])  # fmt: skip
     full = [e for e in full if "Observation" not in ctx.lex.types(e.target)]  # "what was X" of a figure asks its value
     if starts and content and full:
         e = max(full, key=lambda x: (x.score, x.end - x.start))
-        rest = [w for w in words if not (e.start <= w.i < e.end)]
+        rest = [w for w in words if not (e.start <= w.i < e.end) and not named_class(e, w)]
         lead = 3 if texts[:3] == ["tell", "me", "about"] else 1
         # a phrase overlapping the name is not asked ("what is IN. Capital": "is in" is not "contained in")
         asks = [x for x in ctx.relations + ctx.values if (x.end <= e.start or x.start >= e.end) and x.start >= lead]

@@ -17,6 +17,7 @@ from kg.ask.linking import Word
 
 # "the two kinds of X", "the three founders": a count word the answers agree with
 COUNT_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_KIND_WORDS = {"kind", "kinds", "type", "types", "sort", "sorts", "category", "categories"}
 UNEXPLAINED = 1.2  # cost of a content word the reading does not account for
 BY_EVIDENCE = 0.5  # a word found only in the answers' quotes counts half
 
@@ -168,6 +169,18 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
             m = modifiers[w.i]
             explained[w.i] = f"modifier: {g.label(m.target) if m.kind == 'entity' else 'class ' + m.target}"
             score += BY_EVIDENCE
+            continue
+        if (
+            w.text in _KIND_WORDS
+            and w.i + 2 < len(words)
+            and words[w.i + 1].text == "of"
+            and any(
+                u.kind == "class" and u.start == w.i + 2
+                for u in [*r.uses, *links]
+                if u.kind == "class" and (u in r.uses or w.i + 2 in explained)
+            )
+        ):  # "how many kinds of goods": the class asked for, in other words
+            explained[w.i] = "the class asked for"
             continue
         n = COUNT_WORDS.get(w.text, int(w.text) if w.text.isdigit() and len(w.text) <= 2 else None)
         if n is not None and r.answers and not r.figure and r.verdict is None and len(r.answers) == n:
