@@ -18,13 +18,33 @@ def entity_graph(g: KnowledgeGraph):
     return g.memo("entity-graph", lambda: _build(g))
 
 
+def undirected(g: KnowledgeGraph):
+    """The entity graph without directions, as a plain Graph built in a fixed order: networkx's
+    undirected *view* of a directed graph iterates neighbours through a set union, so ties between
+    equally short paths followed PYTHONHASHSEED."""
+
+    def make():
+        import networkx as nx
+
+        G = entity_graph(g)
+        U = nx.Graph()
+        U.add_nodes_from(G.nodes)
+        U.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in G.edges()}))
+        return U
+
+    return g.memo("entity-graph-undirected", make)
+
+
 def _build(g: KnowledgeGraph):
     import networkx as nx
 
     G = nx.MultiDiGraph()
     for iri, e in g.lexicon["entities"].items():
         G.add_node(iri, label=e["label"], types=e["types"])
-    for r in g.select(_EDGES):
+    # the engine's row order is not stable across processes (hash joins): sorted, so ties between equally
+    # short paths are broken the same way every run
+    rows = sorted(g.select(_EDGES), key=lambda r: (r["s"].value, r["p"].value, r["o"].value, r["src"].value, int(r["start"].value)))
+    for r in rows:
         s, o, p = r["s"].value, r["o"].value, r["p"].value.rsplit("#", 1)[-1]
         ev = {"source": r["src"].value.rsplit("/", 1)[-1], "quote": r["quote"].value,
               "start": int(r["start"].value), "end": int(r["end"].value)}  # fmt: skip
@@ -62,7 +82,7 @@ def shortest_path(g: KnowledgeGraph, a: str, b: str) -> Path | None:
 
     G = entity_graph(g)
     try:
-        nodes = nx.shortest_path(G.to_undirected(as_view=True), a, b)
+        nodes = nx.shortest_path(undirected(g), a, b)
     except nx.NetworkXNoPath:
         return None
     chain = [g.label(nodes[0])]
@@ -84,7 +104,7 @@ def neighbors(g: KnowledgeGraph, x: str, depth: int = 1) -> list[dict]:
     import networkx as nx
 
     G = entity_graph(g)
-    near = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), x, cutoff=depth)
+    near = nx.single_source_shortest_path_length(undirected(g), x, cutoff=depth)
     out = []
     for s, o, p, data in G.edges(keys=True, data=True):
         if s in near and o in near and min(near[s], near[o]) < depth:

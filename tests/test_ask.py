@@ -206,6 +206,8 @@ def test_same_answers_under_any_hash_seed(real_build):
         "which chinese companies make models",
         "what does the rule prohibit",
         "who is Pan",
+        "how is the 10^24 FLOP model count connected to the 10^23 FLOP model count",  # a tie between paths
+        "which adjacent tools could the OISM's data flywheel complement?",  # suggestions from equal-length verbs
     ]
     runs = []
     for seed in ("1", "2"):

@@ -257,7 +257,7 @@ def _base_forms(p: dict) -> list[str]:
 
     phrases = set(p["phrases"])
     out = []
-    for ph in sorted(phrases, key=len):
+    for ph in sorted(phrases, key=lambda x: (len(x), x)):
         head, _, rest = ph.partition(" ")
         tail = f" {rest}" if rest else ""
         if head not in AUX and any(f"{head}{end}{tail}" in phrases for end in ("s", "es", "ed", "d")):

@@ -184,17 +184,29 @@ class Context:
         return self._statements[x]
 
     def enclosing(self, x: str) -> list[dict]:
-        """Statements whose evidence holds a mention of x although x is neither end: 'the threshold for
-        models trained on biological sequence data' is a qualifier of the rule's statement whose quote
-        names the data. One query, only when a reading needs it."""
-        import pyoxigraph as ox
-
-        key = "enclosing " + x
-        if key not in self._statements:
-            self._statements[key] = [
-                st for st in _statements_of(self.select(_ENCLOSING, {"x": ox.NamedNode(x)})) if x not in (st["s"], st["o"])
+        """Statements with qualifiers whose evidence holds a mention of x although x is neither end: 'the
+        threshold for models trained on biological sequence data' is a qualifier of the rule's statement
+        whose quote names the data. Two queries per build (kept on the graph), then a lookup."""
+        qualified, mentions = self.g.memo("ask-enclosing", lambda: _enclosing_index(self.g))
+        out: list[dict] = []
+        for src, ms, me in mentions.get(x, ()):
+            out += [
+                st
+                for st in qualified.get(src, ())
+                if st["evidence"].start <= ms and me <= st["evidence"].end and x not in (st["s"], st["o"])
             ]
-        return self._statements[key]
+        return list({id(st): st for st in out}.values())
+
+
+def _enclosing_index(g) -> tuple[dict, dict]:
+    qualified: dict[str, list[dict]] = {}
+    for st in _statements_of(g.select(_QUALIFIED, {})):
+        if st["quals"]:
+            qualified.setdefault(st["evidence"].source, []).append(st)
+    mentions: dict[str, list[tuple[str, int, int]]] = {}
+    for r in g.select(_MENTIONS, {}):
+        mentions.setdefault(r["x"].value, []).append((r["src"].value.rsplit("/", 1)[-1], int(r["ms"].value), int(r["me"].value)))
+    return qualified, mentions
 
 
 def _description_words(lex: AskLexicon) -> dict[str, frozenset[str]]:
@@ -222,7 +234,10 @@ def _statements_of(rows) -> list[dict]:
             }  # fmt: skip
         if "qp" in r:
             d["quals"].setdefault(_local(r["qp"].value), []).append(r["qv"].value)
-    return list(by.values())
+    for d in by.values():  # the engine's row order is not stable across processes: a fixed order
+        for vs in d["quals"].values():
+            vs.sort()
+    return sorted(by.values(), key=lambda d: (d["p"], d["s"], d["o"], d["evidence"].source, d["evidence"].start, d["evidence"].end))
 
 
 # Each side of the UNION starts from the entity and binds the side it is on (BIND), so the engine
@@ -239,12 +254,13 @@ _STATEMENTS = """SELECT * WHERE {
 }"""
 
 
-_ENCLOSING = """SELECT * WHERE {
+_QUALIFIED = """SELECT * WHERE {
+  ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset))
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgo:evidence ?quote ;
+      prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
+}"""
+_MENTIONS = """SELECT * WHERE {
   ?m kgo:mentionOf ?x ; prov:wasDerivedFrom ?src ; kgo:startOffset ?ms ; kgo:endOffset ?me .
-  ?st prov:wasDerivedFrom ?src ; kgo:startOffset ?start ; kgo:endOffset ?end .
-  FILTER(?start <= ?ms && ?me <= ?end)
-  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; kgo:evidence ?quote .
-  OPTIONAL { ?st ?qp ?qv . FILTER(STRSTARTS(STR(?qp), STR(kgo:)) && ?qp NOT IN (kgo:evidence, kgo:startOffset, kgo:endOffset)) }
 }"""
 
 
