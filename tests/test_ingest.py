@@ -470,14 +470,20 @@ Secretary of Commerce Wren Halvard said the rule works. "It works," said Ada Qui
 """
 
 
-def test_nlp_relations_through_jobs_purposes_activities_and_pronouns(lexicon):
+def _nlp_draft(text: str, lexicon: dict) -> tuple[dict, dict[str, str]]:
+    """The spaCy engine's draft, and each proposed or merged name's id."""
     _nlp_or_skip()
     from kg.extract import extract
 
-    draft = extract(RELATIONS_TEXT, "t", lexicon, engine="nlp")
+    draft = extract(text, "t", lexicon, engine="nlp")
     ids = {i["label"]: i["id"] for i in _items(draft, "entity")}
     for i in _items(draft, "merge"):
         ids[i["name"]] = i["into"]
+    return draft, ids
+
+
+def test_nlp_relations_through_jobs_purposes_activities_and_pronouns(lexicon):
+    draft, ids = _nlp_draft(RELATIONS_TEXT, lexicon)
     facts = {(f["subject"], f["predicate"], f.get("object")) for f in _items(draft, "fact")}
     assert (ids["Ada Quill"], "worksFor", "peking-university") in facts, "a job noun 'at' an organisation"
     assert (ids["Widget Rule"], "implements", ids["Export Control Reform Act"]) in facts, "a purpose clause: the rule implements"
@@ -511,13 +517,7 @@ Joe Biden signed the Gizmo Order.
 
 
 def test_nlp_titles_with_nationality_deputies_gerunds_and_rule_activities(lexicon):
-    _nlp_or_skip()
-    from kg.extract import extract
-
-    draft = extract(PATTERNS_TEXT, "t", lexicon, engine="nlp")
-    ids = {i["label"]: i["id"] for i in _items(draft, "entity")}
-    for i in _items(draft, "merge"):
-        ids[i["name"]] = i["into"]
+    draft, ids = _nlp_draft(PATTERNS_TEXT, lexicon)
     facts = {(f["subject"], f["predicate"], f.get("object")): f for f in _items(draft, "fact")}
     lead = facts.get(("xi-jinping", "leads", "china"))
     assert lead and lead["refers"] == {"china": "Chinese"}, "a nationality word names the state the president leads (and says so)"
