@@ -564,7 +564,10 @@ def _chains(ctx, base: Reading, anchor, at, prop, direction, bonus) -> list[Read
                 uses = [anchor, at, at2] + ([cls] if cls is not None else [])
                 role = at2.target.kind in ("noun", "noun_inv")
                 out.append(Reading("chain", intent, uses, items, sparql, b, bonus=bonus - 0.3 - (0.3 if role else 0.0)))
-            # the second relation as a filter on the first answers: 'which of the attendees are founders'
+            # the second relation as a filter on the first answers: 'which of the attendees are founders';
+            # not when its noun is what the question asks for ("what line of business is BYD's partner in")
+            if at2.target.kind in ("noun", "noun_inv") and at2.start == 1 and ctx.words[0].text in ("what", "which"):
+                continue
             pats = [_EDGE[direction], "?ans ?q ?z ." if d2 == "out" else "?z ?q ?ans ."]
             b = {"x": _nn(anchor.target), "p": _nn(ctx.lex.prop_iri(prop)), "q": _nn(ctx.lex.prop_iri(prop2))}
             sparql = _query(pats)
