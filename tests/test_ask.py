@@ -355,3 +355,11 @@ def test_a_negated_auxiliary_opens_a_yes_no_question(g):
     assert a.verdict == "no" and "UK did not sign" in a.answers[0].label
     a = g.ask("doesn't Xiaomi make EVs?")
     assert a.verdict == "no" and not any(w == "t" and "AT&T" in r for w, r in a.words)
+
+
+def test_two_hop_answers_carry_the_evidence_of_both_hops(g):
+    """A chain's answers once came with no evidence at all."""
+    a = g.ask("who are the guests xi hosted?")
+    for x in a.answers:
+        quotes = " ".join(e.quote for e in x.evidence)
+        assert "host" in quotes and len(x.evidence) >= 2, x.label

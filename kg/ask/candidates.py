@@ -348,6 +348,21 @@ def _items(ctx: Context, rows, anchor: str | None = None) -> list[AnswerItem]:
     return items
 
 
+def _hop_evidence(ctx: Context, anchor: str, rows, items: list[AnswerItem], first: set[str], second: set[str]) -> None:
+    """Evidence for an answer two hops away: the statements anchor-middle and middle-answer."""
+    middles: dict[str, set[str]] = {}
+    for r in rows:
+        if "ans" in r and "m" in r:
+            middles.setdefault(r["ans"].value, set()).add(r["m"].value)
+    for it in items:
+        for m in sorted(middles.get(it.iri, ())):
+            for st in ctx.statements(m):
+                pair = {st["s"], st["o"]}
+                if (pair == {anchor, m} and st["p"] in first) or (pair == {m, it.iri} and st["p"] in second):
+                    if st["evidence"] not in it.evidence:
+                        it.evidence.append(st["evidence"])
+
+
 def _attach(ctx: Context, anchor: str, items: list[AnswerItem], props: set[str] | None = None) -> None:
     """Evidence: the statements between the anchor and each answer."""
     sts = ctx.statements(anchor)
@@ -555,9 +570,11 @@ def _chains(ctx, base: Reading, anchor, at, prop, direction, bonus) -> list[Read
                     pats.append("?ans a ?cls .")
                     b["cls"] = _nn(KGO + cls.target)
                 sparql = _query(pats)
-                items = _items(ctx, ctx.select(sparql, b))
+                rows = ctx.select(sparql, b)
+                items = _items(ctx, rows)
                 if not items:
                     continue
+                _hop_evidence(ctx, anchor.target, rows, items, _family(ctx.lex, prop) | {prop}, _family(ctx.lex, prop2) | {prop2})
                 intent = f"{prop2}({'?m' if d2 == 'out' else '?'}, {'?' if d2 == 'out' else '?m'}) where ?m = {base.intent}"
                 if cls is not None:
                     intent += f", ? a {cls.target}"
