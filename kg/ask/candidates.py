@@ -521,6 +521,8 @@ def neighbour_readings(ctx: Context) -> list[Reading]:
             keep = [n for n in near if (cls is None or ctx.lex.is_a(n, cls.target))]
             items = [AnswerItem(n, ctx.g.label(n)) for n in sorted(keep)]
             items = [i for i in items if i.iri != anchor.target and answer_types_agree(ctx, [i])]
+            if ctx.qtype == "where" and cls is None:  # "where is CSIS": its places, not every organisation it touches
+                items = [i for i in items if "Place" in ctx.lex.types(i.iri)] or items
             if not items:
                 continue
             _attach(ctx, anchor.target, items)
