@@ -1411,6 +1411,16 @@ def differences(ctx: Context) -> list[Reading]:
 # --- classes related without a named entity -----------------------------------------------------------------
 
 
+def _class_evidence(ctx: Context, items: list[AnswerItem], props: set[str], other: str | None) -> None:
+    """Evidence for answers related to a class: each answer's statements of the relation (with an
+    instance of the other class, when one is named)."""
+    for it in items:
+        for st in ctx.statements(it.iri):
+            end = st["o"] if st["s"] == it.iri else st["s"]
+            if st["p"] in props and (other is None or ctx.lex.is_a(end, other)) and st["evidence"] not in it.evidence:
+                it.evidence.append(st["evidence"])
+
+
 def class_relations(ctx: Context) -> list[Reading]:
     """'which countries are tariff-hit', 'which models were built by labs that belong to a bigger company':
     members of a class related (one or two hops) to members of other classes."""
@@ -1431,6 +1441,7 @@ def class_relations(ctx: Context) -> list[Reading]:
                     sparql = _query(pats)
                     items = _items(ctx, ctx.select(sparql, bind))
                     if items and answer_types_agree(ctx, items):
+                        _class_evidence(ctx, items, _family(ctx.lex, prop) | {prop}, b.target if b else None)
                         intent = f"{prop}({'?s' if d == 'out' else '?'}, {'?' if d == 'out' else '?s'}) where ? is a {a.target}"
                         intent += f", ?s a {b.target}" if b else ""
                         out.append(Reading("members", intent, uses, items, sparql, bind, bonus=-0.4))

@@ -202,7 +202,8 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
         unexplained.append(w.i)
         score -= UNEXPLAINED
     # "which model ...": answers that are not models answer another question, whatever else the words fit
-    asked = [x for x in links if x.kind == "class" and x.start == 1 and words[0].text in ("which", "what") and x not in r.uses]
+    # (a class the reading uses for something else, "?s a Country" for "which countries", counts too)
+    asked = [x for x in links if x.kind == "class" and x.start == 1 and words[0].text in ("which", "what")]
     for x in asked:
         ents = [i.iri for i in r.answers if i.iri]
         if ents and not r.figure and r.verdict is None and not any(_may_be(g, e, x.target) for e in ents):
