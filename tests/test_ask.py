@@ -363,3 +363,15 @@ def test_two_hop_answers_carry_the_evidence_of_both_hops(g):
     for x in a.answers:
         quotes = " ".join(e.quote for e in x.evidence)
         assert "host" in quotes and len(x.evidence) >= 2, x.label
+
+
+def test_a_stated_count_outranks_counting_the_listed_few(g):
+    """'agreed by more than 60 other nations, including France, ...': the count is the source's figure
+    with its bound, not the six it names."""
+    a = g.ask("how many nations agreed to the paris declaration")
+    assert a.answers[0].label == "count: more than 60" and a.answers[0].bound == "more-than"
+
+
+def test_a_figure_shows_the_bound_its_fact_states(g):
+    a = g.ask("how much did the 2018 trade war end up costing?")
+    assert a.answers[0].label == "amount (USD): at least 2000000000" and a.answers[0].bound == "at-least"

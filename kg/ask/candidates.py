@@ -896,7 +896,11 @@ _VALUES = "SELECT * WHERE {\n  ?x ?d ?value .\n  FILTER(isLiteral(?value))\n}"
 def _value_item(ctx: Context, prop: str, value: str, evidence: list[Evidence], st_quals: dict | None = None) -> AnswerItem:
     p = ctx.lex.props.get(prop, {})
     unit, bound = p.get("unit"), p.get("bound")
-    return AnswerItem(None, f"{p.get('label', prop)}: {_number(value)}", _number(value), evidence, unit=unit, bound=bound)
+    stated = (st_quals or {}).get("bound")
+    if stated:  # the fact's own bound ("costing billions": at least 2e9) before the property's usual one
+        bound = re.sub(r"(?<!^)(?=[A-Z])", "-", stated[0].rsplit("#", 1)[-1]).lower()  # AtLeast -> at-least, as kgo:askBound
+    shown = f"{bound.replace('-', ' ')} {_number(value)}" if bound and bound not in ("exactly",) else _number(value)
+    return AnswerItem(None, f"{p.get('label', prop)}: {shown}", _number(value), evidence, unit=unit, bound=bound)
 
 
 def _number(text: str) -> str:
@@ -956,7 +960,7 @@ def _type_fits(ctx: Context, d: str) -> bool:
 
 
 def _value_reading(ctx: Context, anchor: Link, uses: list[Link], d: str, hits: list[dict]) -> Reading:
-    items = [_value_item(ctx, d, st["o"], [st["evidence"]]) for st in hits]
+    items = [_value_item(ctx, d, st["o"], [st["evidence"]], st["quals"]) for st in hits]
     r = Reading("value", f"{d}({ctx.g.label(anchor.target)})", [anchor, *uses], _dedupe_values(items), _VALUES,
                 {"x": _nn(anchor.target), "d": _nn(ctx.lex.prop_iri(d))}, figure=True)  # fmt: skip
     r.texts = anchor_texts(ctx, anchor.target)
@@ -965,6 +969,12 @@ def _value_reading(ctx: Context, anchor: Link, uses: list[Link], d: str, hits: l
         r.bonus += 0.3
     if ctx.qtype in ("how much", "how many") and ctx.lex.is_number(d):
         r.bonus += 0.3
+    if ctx.qtype == "how many" and d == "count":
+        # a count the source states ("agreed by more than 60 other nations") is the count of what its own
+        # quote says: its words, the relation's included, explain the question, and only its words do
+        r.texts = [st["evidence"].quote for st in hits]
+        r.paraphrase = True
+        r.bonus += 1.0  # a count the source states outranks counting the few it lists ("including France, ...")
     return r
 
 

@@ -210,6 +210,10 @@ def read_words(question: str, lex: AskLexicon, names: Names) -> list[Word]:
     # "didn't", "don't": the auxiliary and its "t" are grammar (negation is read from the words), never content
     # and never a name ("t" once linked AT&T)
     for k, w in enumerate(out):
+        # "end up costing", "ended up": an aspect of the verb that follows, not a word to explain
+        if w.text in ("end", "ended", "ends", "ending") and k + 1 < len(out) and out[k + 1].text == "up":
+            out[k] = w._replace(content=False)
+            out[k + 1] = out[k + 1]._replace(content=False)
         if (w.text in _NEG_AUX or w.raw.lower() in _NEG_AUX) and k + 1 < len(out) and out[k + 1].text == "t":
             out[k] = w._replace(content=False)
             out[k + 1] = out[k + 1]._replace(content=False)
