@@ -710,9 +710,7 @@ def _denies(text: str, hit: list[Word]) -> bool:
 
     def matches(clause: str) -> tuple[int, int]:
         ws = quote_words([clause])
-        found = [
-            w.i for w in hit if {w.text, plural_base(w.text), w.stem} & ws or any(len(w.stem) >= 4 and q.startswith(w.stem) for q in ws)
-        ]
+        found = [w.i for w in hit if quote_holds(w, ws)]
         return len(found), max(found, default=-1)  # equals: the clause holding the question's later words (its predicate)
 
     clauses = [c for c in _CLAUSES.split(text) if c.strip()] or [text]
@@ -746,11 +744,7 @@ def claim_checks(ctx: Context) -> list[Reading]:
             own = [x["evidence"] for x in ctx.statements(claim) if x["p"] != "claimant"]
             texts = [ctx.g.label(claim), *dict.fromkeys(e.quote for e in own)]
             words = quote_words(texts)
-            hit = [
-                w
-                for w in rest
-                if {w.text, plural_base(w.text), w.stem} & words or any(len(w.stem) >= 4 and q.startswith(w.stem) for q in words)
-            ]
+            hit = [w for w in rest if quote_holds(w, words)]
             if len(hit) < max(2, 0.6 * len(rest)):
                 continue
             denies = _denies(ctx.g.label(claim), hit)
@@ -767,13 +761,14 @@ def claim_checks(ctx: Context) -> list[Reading]:
     return out
 
 
+def may_be(lex: AskLexicon, iri: str, cls: str) -> bool:
+    """Of the class, or typed only more broadly (an Organization may be the Company asked for)."""
+    return lex.is_a(iri, cls) or bool(set(lex.entities.get(iri, {}).get("types", [])) & lex.ancestors(cls))
+
+
 def _fits(ctx: Context, iri: str, classes: list[str]) -> bool:
-    """Of one of the classes, or typed only more broadly (an Organization may be the Company)."""
     classes = [c for c in classes if c in ctx.lex.classes]
-    if not classes:
-        return True
-    own = set(ctx.lex.entities.get(iri, {}).get("types", []))
-    return any(ctx.lex.is_a(iri, c) or own & ctx.lex.ancestors(c) for c in classes)
+    return not classes or any(may_be(ctx.lex, iri, c) for c in classes)
 
 
 def _may_relate(ctx: Context, a: str, b: str, prop: str) -> bool:
@@ -789,13 +784,13 @@ def _check(ctx: Context, a: Link, b: Link, at: Link, prop: str) -> Reading:
     rows = ctx.select(_ASK, bind)
     holds = bool(rows)
     fam = _family(ctx.lex, prop)
-    sts = [st for st in ctx.statements(a.target) if {st["s"], st["o"]} == {a.target, b.target} and st["p"] in fam]
+    sts = _between(ctx, a, b, fam)
     la, lb = ctx.g.label(a.target), ctx.g.label(b.target)
     opposite = at.target.kind == "opposite"
     yes = holds != opposite
     plabel = ctx.lex.props[prop]["label"]
     # a statement of a disjoint property ("did not sign" for "sign") is the graph saying no
-    denied = [] if holds else [st for d in ctx.lex.props[prop].get("disjoint", []) for st in sts_between(ctx, a, b, _family(ctx.lex, d))]
+    denied = [] if holds else [st for d in ctx.lex.props[prop].get("disjoint", []) for st in _between(ctx, a, b, _family(ctx.lex, d))]
     if holds:
         stated = (
             _agent_first(ctx, sts[0], ctx.lex.props[sts[0]["p"]].get("verb") or ctx.lex.props[sts[0]["p"]]["label"])
@@ -819,8 +814,9 @@ def _check(ctx: Context, a: Link, b: Link, at: Link, prop: str) -> Reading:
     return r
 
 
-def sts_between(ctx: Context, a: Link, b: Link, fam: set[str]) -> list[dict]:
-    return [st for st in ctx.statements(a.target) if {st["s"], st["o"]} == {a.target, b.target} and st["p"] in fam]
+def _between(ctx: Context, a: Link, b: Link, fam: set[str] | None = None) -> list[dict]:
+    """The statements joining the two entities (of the property family, when one is given)."""
+    return [st for st in ctx.statements(a.target) if {st["s"], st["o"]} == {a.target, b.target} and (fam is None or st["p"] in fam)]
 
 
 def _agent_first(ctx: Context, st: dict, plabel: str) -> str:
@@ -872,7 +868,7 @@ def _type_check(ctx: Context, a: Link, b: Link | None) -> list[Reading]:
         uses = [a, cls]
         sts: list = []
         if b is not None:
-            sts = [st for st in ctx.statements(a.target) if {st["s"], st["o"]} == {a.target, b.target}]
+            sts = _between(ctx, a, b)
             ok = ok and bool(sts)
             intent = f"type({label}, {cls.target}) and linked({label}, {ctx.g.label(b.target)})?"
             uses.append(b)
@@ -1242,6 +1238,11 @@ def empty_relations(ctx: Context) -> list[Reading]:
 
 def quote_words(texts: list[str]) -> set[str]:
     return {w for t in texts for w in re.findall(r"[a-z0-9]+", t.lower())}
+
+
+def quote_holds(w: Word, quoted: set[str]) -> bool:
+    """The question word is among the quote's words: as written, singular, stemmed, or a stem of one."""
+    return bool({w.text, plural_base(w.text), w.stem} & quoted) or any(len(w.stem) >= 4 and q.startswith(w.stem) for q in quoted)
 
 
 # --- figures compared: dates, trends, peaks, differences ----------------------------------------------------

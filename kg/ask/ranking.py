@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from kg.ask.candidates import Reading, quote_words
+from kg.ask.candidates import Reading, may_be, quote_holds, quote_words
 from kg.ask.lexicon import plural_base
 from kg.ask.linking import Word
 
@@ -95,19 +95,14 @@ _BYLINES = """SELECT ?src ?start ?a WHERE {
 }"""
 
 
+def _lex(g):
+    from kg.ask import _memo
+
+    return _memo(g)[0]
+
+
 def g_is_a(g, iri: str, cls: str) -> bool:
-    from kg.ask import _memo
-
-    return _memo(g)[0].is_a(iri, cls)
-
-
-def _may_be(g, iri: str, cls: str) -> bool:
-    """Of the class, or typed only more broadly (an Organization may be the company asked for)."""
-    from kg.ask import _memo
-
-    lex = _memo(g)[0]
-    e = lex.entities.get(iri)
-    return lex.is_a(iri, cls) or bool(e and set(e["types"]) & lex.ancestors(cls))
+    return _lex(g).is_a(iri, cls)
 
 
 def _names(g, iri: str) -> set[str]:
@@ -195,7 +190,7 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
             unexplained.append(w.i)
             score -= UNEXPLAINED
             continue
-        if quoted and ({w.text, plural_base(w.text), w.stem} & quoted or any(len(w.stem) >= 4 and q.startswith(w.stem) for q in quoted)):
+        if quoted and quote_holds(w, quoted):
             explained[w.i] = "a word of the evidence"
             score += BY_EVIDENCE
             continue
@@ -206,7 +201,7 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
     asked = [x for x in links if x.kind == "class" and x.start == 1 and words[0].text in ("which", "what")]
     for x in asked:
         ents = [i.iri for i in r.answers if i.iri]
-        if ents and not r.figure and r.verdict is None and not any(_may_be(g, e, x.target) for e in ents):
+        if ents and not r.figure and r.verdict is None and not any(may_be(_lex(g), e, x.target) for e in ents):
             for i in x.span:
                 if i in explained and i not in unexplained:
                     del explained[i]
