@@ -122,19 +122,15 @@ class Context:
                 w.i: {x.target for x in self.links if x.kind == "entity" and x.score >= 0.6 and x.start <= w.i < x.end} for w in mods
             }
             strong = {i for x in self.links if x.kind == "entity" and x.score >= 0.9 for i in x.span}
+            # what each word's entities are linked to (being linked is symmetric): a query per named
+            # entity, not one per candidate of the class
+            around = {i: set().union(*(self.neighbours(t) for t in ts)) for i, ts in by_word.items()}
             found = []
             for iri_, ws in desc.items():
                 if not self.lex.is_a(iri_, c.target):
                     continue
-                near = None
-                for w in mods:
-                    # a word that names something ("american", "AI") must name a neighbour, not a word of the prose
-                    if w.i not in strong and (w.forms & ws or w.stem in ws):
-                        continue
-                    near = self.neighbours(iri_) if near is None else near
-                    if not by_word[w.i] & near:
-                        break
-                else:
+                # a word that names something ("american", "AI") must name a neighbour, not a word of the prose
+                if all((w.i not in strong and (w.forms & ws or w.stem in ws)) or iri_ in around[w.i] for w in mods):
                     found.append(iri_)
             if 1 <= len(found) <= 3:
                 start = min(w.i for w in mods)
@@ -155,7 +151,8 @@ class Context:
             if st["o"] == e.target and st["p"] == "venue" and st["s"] in self.lex.entities and self.lex.is_a(st["s"], "Event")
         ]
         events = sorted(set(events))
-        named = [x for x in events if x in {y.target for y in self.entities}]
+        linked = {y.target for y in self.entities}
+        named = [x for x in events if x in linked]
         if named and len(named) < len(events):  # the event the question's other words also name
             events = named
         score = round(0.8 * e.score / max(1, len(events)) ** 0.5, 3)
