@@ -49,9 +49,9 @@ def question_type(words) -> str:
     if first in ("what", "which"):
         return "when" if nxt in ("year", "date", "day", "month") else "what"
     from kg.ask.lexicon import AUX
-    from kg.ask.linking import _NEG_AUX
+    from kg.ask.linking import NEG_AUX
 
-    if first in AUX or (nxt == "t" and words[0].raw.lower() in _NEG_AUX):  # "didn't the UK sign ..."
+    if first in AUX or (nxt == "t" and words[0].raw.lower() in NEG_AUX):  # "didn't the UK sign ..."
         return "yesno"
     for t in texts:
         if t in ("who", "whom"):
@@ -248,7 +248,7 @@ def _unknown_name(ctx, best) -> str | None:
     return " ".join(words[i].raw for i in best_group)
 
 
-_SUGGEST_SKIP = {"Claim", "Observation", "Statement", "Mention", "Bound"}  # sentences and figures: no good subject
+_SUGGEST_SKIP = {"Claim", "Observation"}  # sentences and figures: no good subject
 
 
 def _base_forms(p: dict) -> list[str]:
@@ -273,7 +273,7 @@ def _wh(lex, iri: str) -> str:
     return "who" if any(lex.is_a(iri, c) for c in AGENT_CLASSES) else "what"
 
 
-def _phrasings(g, lex, e: str, label: str, st: dict) -> list[str]:
+def _phrasings(lex, e: str, label: str, st: dict) -> list[str]:
     """Ways an analyst would ask for the other end of one statement about e, best first."""
     from kg.ask.lexicon import AUX
 
@@ -320,7 +320,7 @@ def _nearest(g, ctx, budget: int = 8) -> list[str]:
         for st in ctx.statements(e.target):
             if st["p"] in seen:
                 continue
-            for q in _phrasings(g, lex, e.target, label, st):
+            for q in _phrasings(lex, e.target, label, st):
                 if tried >= budget or len(out) >= 3:
                     return out
                 tried += 1

@@ -207,20 +207,19 @@ def read_words(question: str, lex: AskLexicon, names: Names) -> list[Word]:
         stem = lex.stem(text)
         forms |= {prefix(f) for f in list(forms)}
         out.append(Word(i, text, t.raw, t.start, t.end, stem, frozenset(forms), is_content(text)))
-    # "didn't", "don't": the auxiliary and its "t" are grammar (negation is read from the words), never content
-    # and never a name ("t" once linked AT&T)
-    for k, w in enumerate(out):
-        # "end up costing", "ended up": an aspect of the verb that follows, not a word to explain
-        if w.text in ("end", "ended", "ends", "ending") and k + 1 < len(out) and out[k + 1].text == "up":
-            out[k] = w._replace(content=False)
-            out[k + 1] = out[k + 1]._replace(content=False)
-        if (w.text in _NEG_AUX or w.raw.lower() in _NEG_AUX) and k + 1 < len(out) and out[k + 1].text == "t":
+    # Word pairs that are grammar, never content nor a name: "didn't", "don't" (negation is read from the
+    # words; the "t" once linked AT&T) and "end up costing" (an aspect of the verb that follows)
+    for k, w in enumerate(out[:-1]):
+        nxt = out[k + 1].text
+        if (nxt == "t" and (w.text in NEG_AUX or w.raw.lower() in NEG_AUX)) or (
+            nxt == "up" and w.text in ("end", "ended", "ends", "ending")
+        ):
             out[k] = w._replace(content=False)
             out[k + 1] = out[k + 1]._replace(content=False)
     return out
 
 
-_NEG_AUX = frozenset("didn doesn don wasn weren isn aren hasn haven hadn won wouldn couldn shouldn can mustn".split())
+NEG_AUX = frozenset("didn doesn don wasn weren isn aren hasn haven hadn won wouldn couldn shouldn can mustn".split())
 
 
 _COMMON = set(
