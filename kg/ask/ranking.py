@@ -169,11 +169,8 @@ def judge(r: Reading, words: list[Word], g, links=()) -> Ranked:
             w.text in _KIND_WORDS
             and w.i + 2 < len(words)
             and words[w.i + 1].text == "of"
-            and any(
-                u.kind == "class" and u.start == w.i + 2
-                for u in [*r.uses, *links]
-                if u.kind == "class" and (u in r.uses or w.i + 2 in explained)
-            )
+            # the reading's class words come from the links
+            and any(u.kind == "class" and u.start == w.i + 2 and (u in r.uses or w.i + 2 in explained) for u in links)
         ):  # "how many kinds of goods": the class asked for, in other words
             explained[w.i] = "the class asked for"
             continue
